@@ -1,0 +1,125 @@
+// The Azure Functions app (isolated worker, .NET 10) on the Flex Consumption plan. All connections
+// are identity-based through one user-assigned managed identity.
+
+param name string
+param location string = resourceGroup().location
+param tags object = {}
+param serviceName string = 'api'
+
+param appServicePlanId string
+param identityId string
+param identityClientId string
+
+param storageAccountName string
+param deploymentStorageContainerName string
+
+param maximumInstanceCount int = 40
+param instanceMemoryMB int = 2048
+
+param applicationInsightsConnectionString string
+param signalREndpoint string
+param cursorSigningKeySecretUri string
+param cursorPreviousSigningKeySecretUri string = ''
+param cursorPreviousKeyValidUntil string = ''
+
+param authIssuer string
+param authAudience string
+param authAuthority string
+param filesRetentionDays int = 30
+param corsAllowedOrigins array = []
+
+resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
+  name: storageAccountName
+}
+
+// Settings the application binds ({Section}__{Property}). Adding one is one line here; the test
+// DeploymentConfigurationTests checks that every options property the code declares appears here.
+var applicationSettings = {
+  Auth__Issuer: authIssuer
+  Auth__Audience: authAudience
+  Auth__Authority: authAuthority
+  Notifications__MaxPushesPerUserPerMinute: '20'
+  Notifications__MaxRecipients: '10000'
+  Notifications__IdempotencyWindowHours: '24'
+  MemberChannel__RegisterPermitsPerMinute: '10'
+  MemberChannel__EventsPermitsPerMinute: '120'
+  MemberChannel__AckPermitsPerMinute: '600'
+  MemberChannel__DeviceInactiveDays: '270'
+  Files__RetentionDays: string(filesRetentionDays)
+  Files__DownloadUrlMinutes: '60'
+  Files__UploadUrlMinutes: '10'
+  Cursors__SigningKey: '@Microsoft.KeyVault(SecretUri=${cursorSigningKeySecretUri})'
+  // Empty outside a key rotation; the app treats empty as "no previous key".
+  Cursors__PreviousSigningKey: empty(cursorPreviousSigningKeySecretUri) ? '' : '@Microsoft.KeyVault(SecretUri=${cursorPreviousSigningKeySecretUri})'
+  Cursors__PreviousKeyValidUntil: cursorPreviousKeyValidUntil
+}
+
+// Connections: the Functions host and the app share AzureWebJobsStorage (tables, queues, blobs);
+// SignalR and Application Insights use the same identity.
+var connectionSettings = {
+  AzureWebJobsStorage__credential: 'managedidentity'
+  AzureWebJobsStorage__clientId: identityClientId
+  AzureWebJobsStorage__blobServiceUri: storage.properties.primaryEndpoints.blob
+  AzureWebJobsStorage__queueServiceUri: storage.properties.primaryEndpoints.queue
+  AzureWebJobsStorage__tableServiceUri: storage.properties.primaryEndpoints.table
+  AzureSignalRConnectionString__serviceUri: signalREndpoint
+  AzureSignalRConnectionString__credential: 'managedidentity'
+  AzureSignalRConnectionString__clientId: identityClientId
+  APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+}
+
+resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
+  name: name
+  location: location
+  tags: union(tags, { 'azd-service-name': serviceName })
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${identityId}': {}
+    }
+  }
+  properties: {
+    serverFarmId: appServicePlanId
+    httpsOnly: true
+    // Key Vault references resolve with the user-assigned identity, not a system-assigned one.
+    keyVaultReferenceIdentity: identityId
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${storage.properties.primaryEndpoints.blob}${deploymentStorageContainerName}'
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identityId
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        maximumInstanceCount: maximumInstanceCount
+        instanceMemoryMB: instanceMemoryMB
+      }
+      runtime: {
+        name: 'dotnet-isolated'
+        version: '10.0'
+      }
+    }
+    siteConfig: {
+      minTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+      cors: {
+        allowedOrigins: corsAllowedOrigins
+        supportCredentials: false
+      }
+    }
+  }
+
+  resource appSettings 'config' = {
+    name: 'appsettings'
+    properties: union(applicationSettings, connectionSettings)
+  }
+}
+
+output name string = functionApp.name
+output apiBaseUrl string = 'https://${functionApp.properties.defaultHostName}/api'

@@ -1,0 +1,57 @@
+// Key Vault in RBAC mode for the cursor signing key(s). The app reads them through Key Vault
+// references resolved with its user-assigned identity (Key Vault Secrets User), so the key never
+// appears in app settings.
+
+param name string
+param location string = resourceGroup().location
+param tags object = {}
+
+@secure()
+param cursorSigningKey string
+
+@secure()
+@description('Previous key during a rotation; empty creates no secret.')
+param cursorPreviousSigningKey string = ''
+
+var cursorKeyName = 'cursor-signing-key'
+var cursorPreviousKeyName = 'cursor-previous-signing-key'
+
+resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
+  name: name
+  location: location
+  tags: tags
+  properties: {
+    tenantId: tenant().tenantId
+    sku: {
+      family: 'A'
+      name: 'standard'
+    }
+    enableRbacAuthorization: true
+    enableSoftDelete: true
+    softDeleteRetentionInDays: 7
+    publicNetworkAccess: 'Enabled'
+  }
+}
+
+resource cursorKey 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: vault
+  name: cursorKeyName
+  properties: {
+    value: cursorSigningKey
+    contentType: 'text/plain'
+  }
+}
+
+resource cursorPreviousKey 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(cursorPreviousSigningKey)) {
+  parent: vault
+  name: cursorPreviousKeyName
+  properties: {
+    value: cursorPreviousSigningKey
+    contentType: 'text/plain'
+  }
+}
+
+output name string = vault.name
+// Versionless URIs: the app picks up a new secret version without a redeploy.
+output cursorSigningKeySecretUri string = cursorKey.properties.secretUri
+output cursorPreviousSigningKeySecretUri string = !empty(cursorPreviousSigningKey) ? '${vault.properties.vaultUri}secrets/${cursorPreviousKeyName}' : ''
