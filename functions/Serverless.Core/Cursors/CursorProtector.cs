@@ -22,8 +22,8 @@ public sealed class CursorProtector
         SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_");
     private static readonly int MaxCursorChars = Base64Url.GetEncodedLength(HeaderLength + MaxPositionBytes + MacLength);
 
-    private readonly SigningKey _current;
-    private readonly SigningKey? _previous;
+    private readonly CursorKey _current;
+    private readonly CursorKey? _previous;
     private readonly DateTimeOffset? _previousValidUntil;
     private readonly TimeProvider _timeProvider;
 
@@ -34,10 +34,10 @@ public sealed class CursorProtector
         var value = options.Value;
 
         // Validated again here so a protector built without ValidateDataAnnotations cannot sign with a weak key.
-        _current = SigningKey.Create(value.SigningKey, nameof(CursorOptions.SigningKey));
+        _current = CursorKey.Create(value.SigningKey, nameof(CursorOptions.SigningKey));
         _previous = string.IsNullOrEmpty(value.PreviousSigningKey)
             ? null
-            : SigningKey.Create(value.PreviousSigningKey, nameof(CursorOptions.PreviousSigningKey));
+            : CursorKey.Create(value.PreviousSigningKey, nameof(CursorOptions.PreviousSigningKey));
         _previousValidUntil = value.PreviousKeyValidUntil;
         _timeProvider = timeProvider;
     }
@@ -124,7 +124,7 @@ public sealed class CursorProtector
         return true;
     }
 
-    private IEnumerable<SigningKey> AcceptedKeys()
+    private IEnumerable<CursorKey> AcceptedKeys()
     {
         yield return _current;
         if (_previous is not null && _previousValidUntil is { } validUntil && _timeProvider.GetUtcNow() <= validUntil)
@@ -164,11 +164,11 @@ public sealed class CursorProtector
         hmac.AppendData(bytes);
     }
 
-    private sealed record SigningKey(byte[] Key, byte[] Id)
+    private sealed record CursorKey(byte[] Key, byte[] Id)
     {
         private const int MinimumLength = 32;
 
-        public static SigningKey Create(string? secret, string settingName)
+        public static CursorKey Create(string? secret, string settingName)
         {
             if (secret is null || secret.Length < MinimumLength)
             {
@@ -178,7 +178,7 @@ public sealed class CursorProtector
             var key = Encoding.UTF8.GetBytes(secret);
             // The first 4 bytes (8 hex characters) of SHA-256(key) identify the key, so a cursor from a rotated-out key is recognisable.
             var id = SHA256.HashData(key).AsSpan(0, KeyIdLength).ToArray();
-            return new SigningKey(key, id);
+            return new CursorKey(key, id);
         }
     }
 }

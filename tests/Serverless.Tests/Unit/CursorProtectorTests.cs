@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
 using Serverless.Core.Cursors;
 
@@ -225,6 +226,17 @@ public sealed class CursorProtectorTests
     public void Constructor_ShortKey_Throws(string key)
     {
         Assert.Throws<InvalidOperationException>(() => Create(key));
+    }
+
+    [Theory]
+    [InlineData("", false)]
+    [InlineData("0123456789012345678901234567890", false)]
+    [InlineData("01234567890123456789012345678901", true)]
+    public void CursorOptions_DataAnnotations_RequireAtLeast32Characters(string key, bool valid)
+    {
+        var options = new CursorOptions { SigningKey = key };
+
+        Assert.Equal(valid, Validator.TryValidateObject(options, new ValidationContext(options), null, validateAllProperties: true));
     }
 
     [Fact]

@@ -112,9 +112,17 @@ public sealed class TemplateRendererTests
                 chars[j] = alphabet[random.Next(alphabet.Length)];
             }
 
-            var rendered = TemplateRenderer.Render(new string(chars), data, htmlEscape: i % 2 == 0);
+            var template = new string(chars);
 
-            Assert.NotNull(rendered);
+            _ = TemplateRenderer.Render(template, data, htmlEscape: i % 2 == 0);
+            var withoutData = TemplateRenderer.Render(template, null, htmlEscape: false);
+
+            // Without data a placeholder can only disappear, never add text.
+            Assert.True(withoutData.Length <= template.Length, template);
+            if (!template.Contains("{{", StringComparison.Ordinal))
+            {
+                Assert.Equal(template, withoutData);
+            }
         }
     }
 
