@@ -1,0 +1,20 @@
+using Azure.Core;
+using Azure.Core.Pipeline;
+
+namespace Serverless.Storage;
+
+/// <summary>Pipeline options for storage clients: exponential retries (5 tries, 0.5 s base, 10 s cap, 30 s per try) plus extra policies.</summary>
+public sealed class StorageClientOptions : ClientOptions
+{
+    public StorageClientOptions()
+    {
+        Retry.Mode = RetryMode.Exponential;
+        Retry.MaxRetries = 5;
+        Retry.Delay = TimeSpan.FromSeconds(0.5);
+        Retry.MaxDelay = TimeSpan.FromSeconds(10);
+        Retry.NetworkTimeout = TimeSpan.FromSeconds(30);
+    }
+
+    /// <summary>Policies run on every attempt (after retry), e.g. a <see cref="StorageRequestCounter"/>.</summary>
+    public List<HttpPipelinePolicy> AdditionalPolicies { get; } = [];
+}
