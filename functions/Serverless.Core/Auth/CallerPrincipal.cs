@@ -1,0 +1,15 @@
+namespace Serverless.Core.Auth;
+
+/// <summary>Who is calling: user id (sub or oid), tenant (tid) and roles, all from a validated token.</summary>
+public sealed record CallerPrincipal(string UserId, string TenantId, IReadOnlySet<string> Roles)
+{
+    public bool IsInRole(string role) => Roles.Contains(role);
+}
+
+/// <summary>Role names the API checks.</summary>
+public static class Roles
+{
+    public const string Publish = "notifications.publish";
+    public const string Admin = "notifications.admin";
+    public const string OrgRootOwner = "org_root_owner";
+}

@@ -1,0 +1,153 @@
+using System.Globalization;
+using Serverless.Core.Hosting;
+using Serverless.Core.Notifications;
+using Serverless.Storage;
+
+namespace Serverless.Core.DeadLetters;
+
+/// <summary>A message that failed every delivery attempt, kept with its cause until an admin replays it.</summary>
+public sealed record DeadLetter(
+    string Id,
+    string Queue,
+    string? EventId,
+    string? Type,
+    string? Chunk,
+    string Error,
+    DateTimeOffset FailedAt,
+    int ReplayCount,
+    DateTimeOffset? LastReplayedAt,
+    string? LastReplayedBy,
+    string Body);
+
+/// <summary>
+/// Dead letters per tenant (partition = tenant, so an admin sees only their own tenant's), newest first.
+/// Moving from the poison queue is idempotent: the row key derives from the poison message, so a redelivery writes nothing new.
+/// </summary>
+public sealed class DeadLetterStore(StorageAccount account, ProcessingErrorStore errors, QueueActivity activity, TimeProvider time)
+{
+    /// <summary>Partition for messages whose tenant cannot be read; only operators with table access see them.</summary>
+    public const string UnknownTenant = "_unknown";
+
+    private readonly TableClient _table = account.GetTableClient(StorageNames.DeadLetterTable);
+
+    public async Task MoveFromPoisonAsync(string sourceQueue, QueueMessageContext message, CancellationToken cancellationToken)
+    {
+        var envelope = EventEnvelope.TryParse(message.Body);
+        var error = envelope is null
+            ? "The message is not a valid event envelope."
+            : await errors.GetAsync(envelope.EventId, envelope.Chunk, cancellationToken) ?? "Failed the maximum number of deliveries; no error was recorded.";
+        var now = time.GetUtcNow();
+        var entity = new TableEntity(envelope?.TenantId ?? UnknownTenant, RowKey(message))
+        {
+            ["Queue"] = sourceQueue,
+            ["Error"] = error,
+            ["FailedAt"] = now,
+            ["ReplayCount"] = 0,
+        };
+        WriteBody(entity, message.Body);
+        if (envelope is not null)
+        {
+            entity["EventId"] = envelope.EventId;
+            entity["Type"] = envelope.Type;
+            entity["Chunk"] = envelope.Chunk;
+        }
+
+        try
+        {
+            await _table.AddEntityAsync(entity, cancellationToken);
+        }
+        catch (StorageRequestFailedException ex) when (ex.Status == 409)
+        {
+            // Already moved by an earlier delivery of the same poison message.
+        }
+    }
+
+    public async Task<(IReadOnlyList<DeadLetter> Items, bool More)> ListAsync(string tenantId, string? afterId, int limit, CancellationToken cancellationToken)
+    {
+        var filter = TableFilter.Create($"PartitionKey eq {tenantId} and RowKey gt {afterId ?? ""}");
+        var items = new List<DeadLetter>(limit + 1);
+        string? continuation = null;
+        do
+        {
+            var page = await _table.QueryPageAsync(filter, null, limit + 1 - items.Count, continuation, cancellationToken);
+            items.AddRange(page.Items.Select(ToDeadLetter));
+            continuation = page.ContinuationToken;
+        }
+        while (items.Count <= limit && continuation is not null);
+
+        var more = items.Count > limit;
+        return (more ? items.GetRange(0, limit) : items, more);
+    }
+
+    public async Task<DeadLetter?> GetAsync(string tenantId, string id, CancellationToken cancellationToken)
+    {
+        var entity = await _table.GetEntityAsync(tenantId, id, cancellationToken: cancellationToken);
+        return entity is null ? null : ToDeadLetter(entity);
+    }
+
+    /// <summary>Puts the original message back on its queue. Processing is idempotent, so replaying twice delivers once.</summary>
+    public async Task<DeadLetter?> ReplayAsync(string tenantId, string id, string replayedBy, CancellationToken cancellationToken)
+    {
+        var entity = await _table.GetEntityAsync(tenantId, id, cancellationToken: cancellationToken);
+        if (entity is null)
+        {
+            return null;
+        }
+
+        var queueName = entity.GetString("Queue") ?? StorageNames.EventsQueue;
+        var queue = account.GetQueueClient(queueName);
+        await queue.SendMessageAsync(ReadBody(entity), cancellationToken: cancellationToken);
+        activity.NotifyEnqueued(queueName);
+
+        var now = time.GetUtcNow();
+        var count = (entity.GetInt32("ReplayCount") ?? 0) + 1;
+        await _table.UpsertEntityAsync(
+            new TableEntity(tenantId, id) { ["ReplayCount"] = count, ["LastReplayedAt"] = now, ["LastReplayedBy"] = replayedBy },
+            TableUpdateMode.Merge,
+            cancellationToken);
+        entity["ReplayCount"] = count;
+        entity["LastReplayedAt"] = now;
+        entity["LastReplayedBy"] = replayedBy;
+        return ToDeadLetter(entity);
+    }
+
+    // Inverted insertion time (newest first), then the poison message id (stable across its redeliveries).
+    private static string RowKey(QueueMessageContext message) =>
+        (DateTimeOffset.MaxValue.UtcTicks - (message.InsertedOn ?? DateTimeOffset.UnixEpoch).UtcTicks).ToString("D19", CultureInfo.InvariantCulture)
+        + "_" + message.MessageId;
+
+    private static DeadLetter ToDeadLetter(TableEntity e) => new(
+        e.RowKey,
+        e.GetString("Queue") ?? "",
+        e.GetString("EventId"),
+        e.GetString("Type"),
+        e.GetString("Chunk"),
+        e.GetString("Error") ?? "",
+        e.GetDateTimeOffset("FailedAt") ?? DateTimeOffset.UnixEpoch,
+        e.GetInt32("ReplayCount") ?? 0,
+        e.GetDateTimeOffset("LastReplayedAt"),
+        e.GetString("LastReplayedBy"),
+        ReadBody(e));
+
+    // A Table string property holds at most 32K UTF-16 characters; a queue message can be longer.
+    private const int BodyPartLength = 30_000;
+
+    private static void WriteBody(TableEntity entity, string body)
+    {
+        for (int i = 0, part = 0; i < body.Length || part == 0; i += BodyPartLength, part++)
+        {
+            entity["Body" + part] = body.Substring(i, Math.Min(BodyPartLength, body.Length - i));
+        }
+    }
+
+    private static string ReadBody(TableEntity entity)
+    {
+        var builder = new System.Text.StringBuilder();
+        for (var part = 0; entity.GetString("Body" + part) is { } text; part++)
+        {
+            builder.Append(text);
+        }
+
+        return builder.ToString();
+    }
+}

@@ -1,0 +1,59 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Serverless.Core.Audit;
+using Serverless.Core.Auth;
+using Serverless.Core.Cursors;
+using Serverless.Core.DeadLetters;
+using Serverless.Core.Health;
+using Serverless.Core.Inbox;
+using Serverless.Core.Notifications;
+using Serverless.Core.Notifications.Templates;
+using Serverless.Storage;
+
+namespace Serverless.Core.Hosting;
+
+/// <summary>Registers the application (options, storage, auth, feature services) for either host.</summary>
+public static class ServerlessServiceCollectionExtensions
+{
+    public static IServiceCollection AddServerless(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<QueueActivity>();
+
+        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<TokenValidator>();
+        services.AddSingleton<RequestAuthenticator>();
+
+        // Parsed here, at registration, so a malformed connection fails the host at start naming the setting.
+        var connection = StorageConnection.FromSettings(key => configuration[key], StorageNames.ConnectionSetting);
+        services.AddSingleton(connection);
+        services.TryAddSingleton(sp => new StorageAccount(sp.GetRequiredService<StorageConnection>(), sp.GetService<StorageClientOptions>()));
+
+        services.AddSingleton<StorageProvisioner>();
+        services.AddHostedService(sp => sp.GetRequiredService<StorageProvisioner>());
+        services.AddSingleton<StorageHealthCheck>();
+        services.AddSingleton<HealthApi>();
+
+        services.AddOptions<CursorOptions>().BindConfiguration(CursorOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<CursorProtector>();
+        services.AddSingleton<AuditLog>();
+        services.AddScoped<AuditApi>();
+
+        // Notifications: publish, process, inbox, dead letters, cleanup. Services that push real-time messages are scoped,
+        // because the Functions host collects an invocation's messages in a scoped IRealtimeSender.
+        services.AddOptions<NotificationOptions>().BindConfiguration(NotificationOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(_ => TemplateCatalog.LoadEmbedded());
+        services.AddSingleton<NotificationMetrics>();
+        services.AddSingleton<InboxStore>();
+        services.AddSingleton<EventPublisher>();
+        services.AddSingleton<ProcessingErrorStore>();
+        services.AddSingleton<DeadLetterStore>();
+        services.AddSingleton<InboxCleanup>();
+        services.AddScoped<NotificationProcessor>();
+        services.AddScoped<EventsApi>();
+        services.AddScoped<InboxApi>();
+        services.AddScoped<DeadLetterApi>();
+        return services;
+    }
+}

@@ -1,0 +1,58 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Serverless.Core.Http;
+
+/// <summary>
+/// Runs one HTTP handler the same way in both hosts: correlation id on the response and in the log scope,
+/// expected failures as {"code","message"}, anything else a 500 without internals.
+/// </summary>
+public static class ApiEndpoint
+{
+    public static async Task<IResult> RunAsync(HttpContext context, ILogger logger, Func<Task<IResult>> handler)
+    {
+        var correlationId = Correlation.GetOrCreate(context);
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["CorrelationId"] = correlationId });
+        try
+        {
+            return await handler();
+        }
+        catch (ApiException ex)
+        {
+            foreach (var (name, value) in ex.Headers)
+            {
+                context.Response.Headers[name] = value;
+            }
+
+            if (ex.Status >= 500)
+            {
+                logger.LogError(ex, "Request failed with {Code}", ex.Code);
+            }
+
+            return ApiError.Result(ex.Status, ex.Code, ex.Message);
+        }
+        catch (JsonException)
+        {
+            return ApiError.Result(400, "INVALID_JSON", "The request body is not valid JSON for this operation.");
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return ApiError.Result(413, "PAYLOAD_TOO_LARGE", "The request body is too large.");
+        }
+        catch (BadHttpRequestException ex)
+        {
+            return ApiError.Result(ex.StatusCode, "BAD_REQUEST", "The request could not be read.");
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away; nothing useful can be written.
+            return Results.Empty;
+        }
+        catch (Exception ex)
+        {
+            logger.LogError(ex, "Unhandled error in {Path}", context.Request.Path.Value);
+            return ApiError.Result(500, "INTERNAL_ERROR", "An unexpected error occurred. Quote the x-correlation-id when reporting it.");
+        }
+    }
+}

@@ -1,0 +1,161 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Serverless.Core.Auth;
+using Serverless.Core.Cursors;
+using Serverless.Core.Http;
+using Serverless.Core.Notifications;
+using Serverless.Core.Notifications.Templates;
+using Serverless.Core.Realtime;
+
+namespace Serverless.Core.Inbox;
+
+/// <summary>The signed-in user's inbox over REST. Every lookup is inside the caller's own partition, so another user's id is simply not found.</summary>
+public sealed class InboxApi(RequestAuthenticator auth, InboxStore inbox, CursorProtector cursors, IRealtimeSender realtime, ILogger<InboxApi> logger)
+{
+    private const string CursorPurpose = "inbox";
+
+    /// <summary>GET /api/v1/notifications: newest first, or oldest first after ?afterSeq=N (the recovery path).</summary>
+    public Task<IResult> ListAsync(HttpContext context) => ApiEndpoint.RunAsync(context, logger, async () =>
+    {
+        var caller = await auth.RequireAsync(context.Request);
+        var request = context.Request;
+        var limit = QueryParameters.Limit(request, 20, 100);
+        var filter = ReadFilter(request);
+        var afterSeq = QueryParameters.OptionalLong(request, "afterSeq", 0);
+        var subject = Subject(caller);
+
+        string? position = null;
+        var cursor = request.Query["cursor"].ToString();
+        if (cursor.Length > 0 && !cursors.TryUnprotect(CursorPurpose, subject, cursor, out position))
+        {
+            throw ApiException.BadRequest("INVALID_CURSOR", "The cursor is not valid for this user.");
+        }
+
+        if (position is not null && position.StartsWith("a:", StringComparison.Ordinal))
+        {
+            afterSeq = long.Parse(position.AsSpan(2), CultureInfo.InvariantCulture);
+        }
+
+        if (afterSeq is { } after)
+        {
+            var (items, scannedTo, counter) = await inbox.ListAfterSeqAsync(caller.TenantId, caller.UserId, filter, after, limit, context.RequestAborted);
+            var next = scannedTo < counter.Seq ? cursors.Protect(CursorPurpose, subject, "a:" + scannedTo.ToString(CultureInfo.InvariantCulture)) : null;
+            return Results.Json(new InboxPage(items, next, counter.Unread, counter.Seq), ApiJson.Options);
+        }
+
+        var afterRowKey = position is not null && position.StartsWith("d:", StringComparison.Ordinal) ? position[2..] : null;
+        var listing = inbox.ListNewestFirstAsync(caller.TenantId, caller.UserId, filter, afterRowKey, limit, context.RequestAborted);
+        var counterRead = inbox.ReadCounterAsync(InboxKeys.Partition(caller.TenantId, caller.UserId), context.RequestAborted);
+        var (page, more) = await listing;
+        var latest = await counterRead;
+        var nextCursor = more ? cursors.Protect(CursorPurpose, subject, "d:" + InboxKeys.NotificationRowKey(page[^1].Seq)) : null;
+        return Results.Json(new InboxPage(page, nextCursor, latest.Unread, latest.Seq), ApiJson.Options);
+    });
+
+    /// <summary>GET /api/v1/notifications/unread: the count and up to 20 newest unread.</summary>
+    public Task<IResult> UnreadAsync(HttpContext context) => ApiEndpoint.RunAsync(context, logger, async () =>
+    {
+        var caller = await auth.RequireAsync(context.Request);
+        var listing = inbox.ListNewestFirstAsync(caller.TenantId, caller.UserId, new InboxFilter(true, null, null), null, 20, context.RequestAborted);
+        var counter = await inbox.ReadCounterAsync(InboxKeys.Partition(caller.TenantId, caller.UserId), context.RequestAborted);
+        var (items, _) = await listing;
+        return Results.Json(new { count = counter.Unread, items, seq = counter.Seq }, ApiJson.Options);
+    });
+
+    /// <summary>GET /api/v1/notifications/{id}.</summary>
+    public Task<IResult> GetAsync(HttpContext context, string id) => ApiEndpoint.RunAsync(context, logger, async () =>
+    {
+        var caller = await auth.RequireAsync(context.Request);
+        var item = InboxKeys.TryParseId(id, out var seq) ? await inbox.GetAsync(caller.TenantId, caller.UserId, seq, context.RequestAborted) : null;
+        return item is null ? throw NotFound() : Results.Json(item, ApiJson.Options);
+    });
+
+    /// <summary>PATCH /api/v1/notifications/{id}/read: 204, idempotent; other tabs and devices hear notificationsRead.</summary>
+    public Task<IResult> MarkReadAsync(HttpContext context, string id) => ApiEndpoint.RunAsync(context, logger, async () =>
+    {
+        var caller = await auth.RequireAsync(context.Request);
+        if (!InboxKeys.TryParseId(id, out var seq))
+        {
+            throw NotFound();
+        }
+
+        var (found, changed, counter) = await inbox.MarkReadAsync(caller.TenantId, caller.UserId, seq, context.RequestAborted);
+        if (!found)
+        {
+            throw NotFound();
+        }
+
+        if (changed)
+        {
+            await PushAsync(caller, "notificationsRead", new NotificationsReadMessage([id], counter.Unread, counter.Seq));
+        }
+
+        return Results.NoContent();
+    });
+
+    /// <summary>POST /api/v1/notifications/mark-all-read: {"updated": n}.</summary>
+    public Task<IResult> MarkAllReadAsync(HttpContext context) => ApiEndpoint.RunAsync(context, logger, async () =>
+    {
+        var caller = await auth.RequireAsync(context.Request);
+        var (ids, counter) = await inbox.MarkAllReadAsync(caller.TenantId, caller.UserId, context.RequestAborted);
+        if (ids.Count > 0)
+        {
+            await PushAsync(caller, "notificationsRead", new NotificationsReadMessage(ids, counter.Unread, counter.Seq));
+        }
+
+        return Results.Json(new { updated = ids.Count }, ApiJson.Options);
+    });
+
+    /// <summary>DELETE /api/v1/notifications/{id}: 204.</summary>
+    public Task<IResult> DeleteAsync(HttpContext context, string id) => ApiEndpoint.RunAsync(context, logger, async () =>
+    {
+        var caller = await auth.RequireAsync(context.Request);
+        if (!InboxKeys.TryParseId(id, out var seq))
+        {
+            throw NotFound();
+        }
+
+        var (found, counter) = await inbox.DeleteAsync(caller.TenantId, caller.UserId, seq, context.RequestAborted);
+        if (!found)
+        {
+            throw NotFound();
+        }
+
+        await PushAsync(caller, "unreadCountChanged", new UnreadCountChangedMessage(counter.Unread, counter.Seq));
+        return Results.NoContent();
+    });
+
+    private static InboxFilter ReadFilter(HttpRequest request)
+    {
+        var unread = QueryParameters.OptionalBool(request, "unread") ?? false;
+        var type = QueryParameters.OptionalString(request, "type");
+        var priority = QueryParameters.OptionalString(request, "priority");
+        if (priority is not null && !NotificationWireNames.TryParsePriority(priority, out _))
+        {
+            throw ApiException.BadRequest("VALIDATION_ERROR", "'priority' must be low, normal, high or critical.");
+        }
+
+        return new InboxFilter(unread, type, priority);
+    }
+
+    private async Task PushAsync(CallerPrincipal caller, string target, object payload)
+    {
+        try
+        {
+            await realtime.SendAsync(RealtimeMessage.ToUser(RealtimeUser.Id(caller.TenantId, caller.UserId), target, payload));
+        }
+        catch (Exception ex)
+        {
+            // The change is committed; a missed push is recovered by the next read.
+            logger.LogWarning(ex, "Real-time {Target} failed", target);
+        }
+    }
+
+    private static string Subject(CallerPrincipal caller) => caller.TenantId + "|" + caller.UserId;
+
+    private static ApiException NotFound() => ApiException.NotFound("NOTIFICATION_NOT_FOUND", "Notification not found.");
+}
+
+/// <summary>A page of the inbox. seq is the user's latest sequence number, for gap detection.</summary>
+public sealed record InboxPage(IReadOnlyList<InboxItem> Items, string? NextCursor, int UnreadCount, long Seq);

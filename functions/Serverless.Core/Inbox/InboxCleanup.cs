@@ -1,0 +1,84 @@
+using Microsoft.Extensions.Logging;
+using Serverless.Core.Hosting;
+using Serverless.Storage;
+
+namespace Serverless.Core.Inbox;
+
+/// <summary>
+/// Timer work: deletes expired notifications and their dedupe markers, lowering unread counts in the same transaction.
+/// Each run does a bounded number of pages and remembers where it stopped. Two runs at once are safe: every delete is
+/// ETag-guarded, so the loser's transaction fails and changes nothing.
+/// </summary>
+public sealed class InboxCleanup(InboxStore inbox, StorageAccount account, TimeProvider time, ILogger<InboxCleanup> logger)
+{
+    public const int PageSize = 1000;
+    public const int MaxPagesPerRun = 5;
+    private const string StatePartition = "inbox";
+    private const string StateRow = "expiry";
+
+    private readonly TableClient _state = account.GetTableClient(StorageNames.CleanupStateTable);
+
+    /// <summary>Returns how many notification rows were deleted.</summary>
+    public async Task<int> RunAsync(CancellationToken cancellationToken)
+    {
+        var state = await _state.GetEntityAsync(StatePartition, StateRow, cancellationToken: cancellationToken);
+        var continuation = state?.GetString("Continuation");
+        var filter = TableFilter.Create($"ExpiresAt lt {time.GetUtcNow()}");
+        var deleted = 0;
+        for (var page = 0; page < MaxPagesPerRun; page++)
+        {
+            var result = await inbox.Table.QueryPageAsync(filter, ["IsRead", "ExpiresAt"], PageSize, continuation, cancellationToken);
+            foreach (var partition in result.Items.GroupBy(e => e.PartitionKey))
+            {
+                foreach (var group in partition.Chunk(99))
+                {
+                    deleted += await DeleteGroupAsync(partition.Key, group, cancellationToken);
+                }
+            }
+
+            continuation = result.ContinuationToken;
+            if (continuation is null)
+            {
+                break;
+            }
+        }
+
+        var next = new TableEntity(StatePartition, StateRow) { ["Continuation"] = continuation ?? "", ["LastRunAt"] = time.GetUtcNow() };
+        await _state.UpsertEntityAsync(next, TableUpdateMode.Replace, cancellationToken);
+        if (deleted > 0)
+        {
+            logger.LogInformation("Inbox cleanup deleted {Count} expired notifications", deleted);
+        }
+
+        return deleted;
+    }
+
+    private async Task<int> DeleteGroupAsync(string partitionKey, TableEntity[] rows, CancellationToken cancellationToken)
+    {
+        var unread = rows.Count(r => r.RowKey.StartsWith(InboxKeys.NotificationPrefix, StringComparison.Ordinal) && r.GetBoolean("IsRead") != true);
+        var actions = rows.Select(r => new TableTransactionAction(TableTransactionActionType.Delete, r, r.ETag ?? "*")).ToList();
+        if (unread > 0)
+        {
+            inbox.Forget(partitionKey);
+            var counter = await inbox.ReadCounterAsync(partitionKey, cancellationToken);
+            if (counter.ETag is not null)
+            {
+                actions.Add(new(TableTransactionActionType.UpdateMerge,
+                    new TableEntity(partitionKey, InboxKeys.CounterRowKey) { ["Unread"] = Math.Max(0, counter.Unread - unread) }, counter.ETag));
+            }
+        }
+
+        try
+        {
+            await inbox.Table.SubmitTransactionAsync(actions, cancellationToken);
+            inbox.Forget(partitionKey);
+            return rows.Count(r => r.RowKey.StartsWith(InboxKeys.NotificationPrefix, StringComparison.Ordinal));
+        }
+        catch (StorageRequestFailedException ex) when (ex.Status is 404 or 412)
+        {
+            // Another run (or a reader) changed these rows first; whatever is left is found next time.
+            inbox.Forget(partitionKey);
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,30 @@
+using Serverless.Storage;
+
+namespace Serverless.Core.Inbox;
+
+/// <summary>Optional inbox filters from the query string; values reach OData only through <see cref="TableFilter"/>.</summary>
+public sealed record InboxFilter(bool UnreadOnly, string? Type, string? Priority)
+{
+    public static readonly InboxFilter None = new(false, null, null);
+
+    public string ToODataSuffix()
+    {
+        var suffix = "";
+        if (UnreadOnly)
+        {
+            suffix += TableFilter.Create($" and IsRead eq {false}");
+        }
+
+        if (Type is not null)
+        {
+            suffix += TableFilter.Create($" and Type eq {Type}");
+        }
+
+        if (Priority is not null)
+        {
+            suffix += TableFilter.Create($" and Priority eq {Priority}");
+        }
+
+        return suffix;
+    }
+}

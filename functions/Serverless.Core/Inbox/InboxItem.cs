@@ -1,0 +1,95 @@
+using System.Text.Json;
+using Serverless.Storage;
+
+namespace Serverless.Core.Inbox;
+
+/// <summary>One notification as the inbox API, the real-time message and the mobile event stream show it.</summary>
+public sealed record InboxItem(
+    string Id,
+    long Seq,
+    string EventId,
+    string Type,
+    string Title,
+    string Body,
+    string Priority,
+    string Channel,
+    JsonElement? Data,
+    bool IsRead,
+    DateTimeOffset? ReadAt,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset ExpiresAt,
+    string? DedupeKey)
+{
+    internal static InboxItem FromEntity(TableEntity entity)
+    {
+        var seq = InboxKeys.SeqFromRowKey(entity.RowKey);
+        JsonElement? data = null;
+        var raw = entity.GetString("Data");
+        if (!string.IsNullOrEmpty(raw))
+        {
+            using var document = JsonDocument.Parse(raw);
+            data = document.RootElement.Clone();
+        }
+
+        return new InboxItem(
+            seq.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            seq,
+            entity.GetString("EventId") ?? "",
+            entity.GetString("Type") ?? "",
+            entity.GetString("Title") ?? "",
+            entity.GetString("Body") ?? "",
+            entity.GetString("Priority") ?? "normal",
+            entity.GetString("Channel") ?? "web",
+            data,
+            entity.GetBoolean("IsRead") ?? false,
+            entity.GetDateTimeOffset("ReadAt"),
+            entity.GetDateTimeOffset("CreatedAt") ?? entity.Timestamp ?? DateTimeOffset.UnixEpoch,
+            entity.GetDateTimeOffset("ExpiresAt") ?? DateTimeOffset.MaxValue,
+            entity.GetString("DedupeKey"));
+    }
+}
+
+/// <summary>A notification about to be delivered to one recipient.</summary>
+public sealed record NewNotification(
+    string EventId,
+    string Type,
+    string Title,
+    string Body,
+    string Priority,
+    string Channel,
+    string? DataJson,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset ExpiresAt,
+    string? DedupeKey,
+    bool NeverThrottle);
+
+/// <summary>The per-user counter row: last sequence number, unread count and the push-throttle window.</summary>
+public sealed record InboxCounter(long Seq, int Unread, DateTimeOffset WindowStart, int WindowPushes, bool PushSuppressed, string? ETag)
+{
+    public static readonly InboxCounter Empty = new(0, 0, DateTimeOffset.MinValue, 0, false, null);
+
+    internal static InboxCounter FromEntity(TableEntity e) => new(
+        e.GetInt64("Seq") ?? 0,
+        e.GetInt32("Unread") ?? 0,
+        e.GetDateTimeOffset("WindowStart") ?? DateTimeOffset.MinValue,
+        e.GetInt32("WindowPushes") ?? 0,
+        e.GetBoolean("PushSuppressed") ?? false,
+        e.ETag);
+
+    internal TableEntity ToEntity(string partitionKey)
+    {
+        var entity = new TableEntity(partitionKey, InboxKeys.CounterRowKey)
+        {
+            ["Seq"] = Seq,
+            ["Unread"] = Math.Max(0, Unread),
+            ["WindowPushes"] = WindowPushes,
+            ["PushSuppressed"] = PushSuppressed,
+        };
+        if (WindowStart > DateTimeOffset.MinValue)
+        {
+            entity["WindowStart"] = WindowStart;
+        }
+
+        return entity;
+    }
+}

@@ -1,0 +1,238 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Serverless.Core.Auth;
+using Serverless.Core.Hosting;
+using Serverless.Core.Http;
+using Serverless.Core.Notifications.Templates;
+using Serverless.Storage;
+
+namespace Serverless.Core.Notifications;
+
+/// <summary>The publish request body.</summary>
+public sealed record PublishRequest(string? Type, PublishRecipients? Recipients, JsonElement? Data, string? Priority, int? TtlSeconds, string? DedupeKey);
+
+/// <summary>Who an event is for.</summary>
+public sealed record PublishRecipients(IReadOnlyList<string>? UserIds);
+
+/// <summary>
+/// Validates an event and puts it on the queue; nothing else, so a stopped processor loses nothing. An Idempotency-Key
+/// makes a retried publish return the first eventId instead of publishing twice.
+/// </summary>
+public sealed class EventPublisher(
+    StorageAccount account,
+    TemplateCatalog catalog,
+    QueueActivity activity,
+    TimeProvider time,
+    IOptions<NotificationOptions> options)
+{
+    // A queue message is 64 KiB after base64 (4/3): keep the JSON comfortably below 48 KiB.
+    internal const int MaxMessageBytes = 45 * 1024;
+    private const int MaxTtlSeconds = 90 * 24 * 3600;
+
+    private readonly TableClient _idempotency = account.GetTableClient(StorageNames.IdempotencyTable);
+    private readonly QueueClient _queue = account.GetQueueClient(StorageNames.EventsQueue);
+
+    public async Task<string> PublishAsync(CallerPrincipal caller, byte[] body, string? idempotencyKey, CancellationToken cancellationToken)
+    {
+        var request = RequestBody.ParseJson<PublishRequest>(body);
+        var envelope = Validate(caller, request);
+
+        if (string.IsNullOrEmpty(idempotencyKey))
+        {
+            await EnqueueAsync(envelope, cancellationToken);
+            return envelope.EventId;
+        }
+
+        if (idempotencyKey.Length > 200)
+        {
+            throw ApiException.BadRequest("INVALID_IDEMPOTENCY_KEY", "Idempotency-Key must be at most 200 characters.");
+        }
+
+        var pk = caller.TenantId + "|" + caller.UserId;
+        var rk = Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(idempotencyKey)));
+        var bodyHash = Convert.ToHexStringLower(SHA256.HashData(body));
+        var window = TimeSpan.FromHours(options.Value.IdempotencyWindowHours);
+
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            var existing = await _idempotency.GetEntityAsync(pk, rk, cancellationToken: cancellationToken);
+            if (existing is not null && existing.GetDateTimeOffset("CreatedAt") is { } created && time.GetUtcNow() - created < window)
+            {
+                if (existing.GetString("BodyHash") != bodyHash)
+                {
+                    throw ApiException.Conflict("IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was used with a different request body.");
+                }
+
+                var eventId = existing.GetString("EventId")!;
+                if (existing.GetBoolean("Enqueued") != true)
+                {
+                    // The first attempt stopped between recording and enqueueing: finish it. Processing is idempotent per event.
+                    var pending = EventEnvelope.TryParse(existing.GetString("Envelope") ?? "") ?? envelope with { EventId = eventId };
+                    await EnqueueAsync(pending, cancellationToken);
+                    await MarkEnqueuedAsync(pk, rk, cancellationToken);
+                }
+
+                return eventId;
+            }
+
+            var record = new TableEntity(pk, rk)
+            {
+                ["EventId"] = envelope.EventId,
+                ["BodyHash"] = bodyHash,
+                ["CreatedAt"] = time.GetUtcNow(),
+                ["Enqueued"] = false,
+            };
+            var serialized = envelope.Serialize();
+            if (serialized.Length < 30_000)
+            {
+                record["Envelope"] = serialized;
+            }
+
+            try
+            {
+                if (existing is null)
+                {
+                    await _idempotency.AddEntityAsync(record, cancellationToken);
+                }
+                else
+                {
+                    await _idempotency.UpdateEntityAsync(record, existing.ETag!, TableUpdateMode.Replace, cancellationToken);
+                }
+            }
+            catch (StorageRequestFailedException ex) when (ex.Status is 409 or 412)
+            {
+                continue; // A concurrent request with the same key won; read what it recorded.
+            }
+
+            await EnqueueAsync(envelope, cancellationToken);
+            await MarkEnqueuedAsync(pk, rk, cancellationToken);
+            return envelope.EventId;
+        }
+
+        throw new ApiException(409, "IDEMPOTENCY_CONFLICT", "Concurrent requests with this Idempotency-Key; retry.");
+    }
+
+    private EventEnvelope Validate(CallerPrincipal caller, PublishRequest request)
+    {
+        if (string.IsNullOrWhiteSpace(request.Type))
+        {
+            throw ApiException.BadRequest("VALIDATION_ERROR", "'type' is required.");
+        }
+
+        if (!catalog.TryGet(request.Type, out var template))
+        {
+            throw ApiException.BadRequest("UNKNOWN_TYPE", $"Unknown notification type '{Truncate(request.Type)}'.");
+        }
+
+        var userIds = request.Recipients?.UserIds;
+        if (userIds is null || userIds.Count == 0)
+        {
+            throw ApiException.BadRequest("VALIDATION_ERROR", "'recipients.userIds' must name at least one user.");
+        }
+
+        if (userIds.Count > options.Value.MaxRecipients)
+        {
+            throw ApiException.BadRequest("TOO_MANY_RECIPIENTS", $"At most {options.Value.MaxRecipients} recipients per event.");
+        }
+
+        var distinct = new List<string>(userIds.Count);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var userId in userIds)
+        {
+            if (!TokenValidator.IsValidId(userId))
+            {
+                throw ApiException.BadRequest("VALIDATION_ERROR", "Every recipient must be a non-empty user id of at most 128 characters without / \\ # ? | or control characters.");
+            }
+
+            if (seen.Add(userId))
+            {
+                distinct.Add(userId);
+            }
+        }
+
+        var priority = template.Priority;
+        if (request.Priority is not null && !NotificationWireNames.TryParsePriority(request.Priority, out priority))
+        {
+            throw ApiException.BadRequest("VALIDATION_ERROR", "'priority' must be low, normal, high or critical.");
+        }
+
+        var ttl = request.TtlSeconds ?? template.TtlSeconds;
+        if (ttl is < 60 or > MaxTtlSeconds)
+        {
+            throw ApiException.BadRequest("VALIDATION_ERROR", $"'ttlSeconds' must be between 60 and {MaxTtlSeconds}.");
+        }
+
+        if (request.DedupeKey is { Length: > 200 })
+        {
+            throw ApiException.BadRequest("VALIDATION_ERROR", "'dedupeKey' must be at most 200 characters.");
+        }
+
+        if (request.Data is { } data && data.ValueKind is not (JsonValueKind.Object or JsonValueKind.Null))
+        {
+            throw ApiException.BadRequest("VALIDATION_ERROR", "'data' must be a JSON object.");
+        }
+
+        var envelope = new EventEnvelope
+        {
+            EventId = "evt_" + Guid.CreateVersion7().ToString("N"),
+            TenantId = caller.TenantId,
+            Type = template.Type,
+            UserIds = distinct,
+            Data = request.Data is { ValueKind: JsonValueKind.Object } ? request.Data : null,
+            Priority = NotificationWireNames.ToWire(priority),
+            Channel = NotificationWireNames.ToWire(template.Channel),
+            TtlSeconds = ttl,
+            DedupeKey = request.DedupeKey,
+            CreatedAt = time.GetUtcNow(),
+            PublishedBy = caller.UserId,
+        };
+
+        // Data travels in every chunk message, so it alone must fit one.
+        if (System.Text.Encoding.UTF8.GetByteCount((envelope with { UserIds = [distinct[0]] }).Serialize()) > MaxMessageBytes)
+        {
+            throw new ApiException(413, "PAYLOAD_TOO_LARGE", $"'data' is too large; keep the event under {MaxMessageBytes / 1024} KiB without its recipients.");
+        }
+
+        return envelope;
+    }
+
+    /// <summary>Enqueues the event, split into chunk messages when one would not fit a queue message.</summary>
+    internal async Task EnqueueAsync(EventEnvelope envelope, CancellationToken cancellationToken)
+    {
+        foreach (var message in SplitToFit(envelope))
+        {
+            await _queue.SendMessageAsync(message.Serialize(), cancellationToken: cancellationToken);
+        }
+
+        activity.NotifyEnqueued(StorageNames.EventsQueue);
+    }
+
+    internal static IEnumerable<EventEnvelope> SplitToFit(EventEnvelope envelope)
+    {
+        if (System.Text.Encoding.UTF8.GetByteCount(envelope.Serialize()) <= MaxMessageBytes || envelope.UserIds.Count <= 1)
+        {
+            yield return envelope;
+            yield break;
+        }
+
+        var half = envelope.UserIds.Count / 2;
+        var parts = new[]
+        {
+            envelope with { Chunk = envelope.Chunk + ".0", UserIds = envelope.UserIds.Take(half).ToArray() },
+            envelope with { Chunk = envelope.Chunk + ".1", UserIds = envelope.UserIds.Skip(half).ToArray() },
+        };
+        foreach (var part in parts)
+        {
+            foreach (var piece in SplitToFit(part))
+            {
+                yield return piece;
+            }
+        }
+    }
+
+    private async Task MarkEnqueuedAsync(string pk, string rk, CancellationToken cancellationToken) =>
+        await _idempotency.UpsertEntityAsync(new TableEntity(pk, rk) { ["Enqueued"] = true }, TableUpdateMode.Merge, cancellationToken);
+
+    private static string Truncate(string value) => value.Length <= 100 ? value : value[..100];
+}

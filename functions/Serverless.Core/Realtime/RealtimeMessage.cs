@@ -1,0 +1,30 @@
+namespace Serverless.Core.Realtime;
+
+/// <summary>A SignalR client-method invocation for one user or one group of the notifications hub.</summary>
+public sealed record RealtimeMessage(string Target, object Payload, string? UserId = null, string? GroupName = null)
+{
+    public static RealtimeMessage ToUser(string userId, string target, object payload) => new(target, payload, UserId: userId);
+
+    public static RealtimeMessage ToGroup(string groupName, string target, object payload) => new(target, payload, GroupName: groupName);
+}
+
+/// <summary>
+/// Sends real-time messages. The standalone host sends through its hub at once; the Functions app collects them per
+/// invocation and returns them through the SignalR output binding. Realtime is a hint: callers never fail a write because a push failed.
+/// </summary>
+public interface IRealtimeSender
+{
+    Task SendAsync(RealtimeMessage message, CancellationToken cancellationToken = default);
+
+    Task AddUserToGroupAsync(string userId, string groupName, CancellationToken cancellationToken = default);
+
+    Task RemoveUserFromGroupAsync(string userId, string groupName, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Identifies hub users: SignalR user ids are scoped by tenant so two tenants' "u1" never share a connection group.</summary>
+public static class RealtimeUser
+{
+    public const string HubName = "notifications";
+
+    public static string Id(string tenantId, string userId) => tenantId + "|" + userId;
+}

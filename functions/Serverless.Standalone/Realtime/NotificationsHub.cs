@@ -1,0 +1,128 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.SignalR;
+using Serverless.Core.Realtime;
+
+namespace Serverless.Standalone.Realtime;
+
+/// <summary>
+/// The standalone counterpart of the Azure SignalR serverless hub "notifications". Clients only listen; the server
+/// pushes. On connect a connection joins its user's groups (e.g. the rooms they are in).
+/// </summary>
+[Authorize(AuthenticationSchemes = HubTokenAuthenticationHandler.SchemeName)]
+public sealed class NotificationsHub(HubConnections connections, IEnumerable<IRealtimeGroupSource> groupSources, ILogger<NotificationsHub> logger) : Hub
+{
+    public override async Task OnConnectedAsync()
+    {
+        var userId = Context.UserIdentifier!;
+        connections.Add(userId, Context.ConnectionId);
+        var separator = userId.IndexOf('|', StringComparison.Ordinal);
+        var groups = new HashSet<string>(connections.GroupsOf(userId), StringComparer.Ordinal);
+        if (separator > 0)
+        {
+            foreach (var source in groupSources)
+            {
+                try
+                {
+                    groups.UnionWith(await source.GetGroupsAsync(userId[..separator], userId[(separator + 1)..], Context.ConnectionAborted));
+                }
+                catch (Exception ex)
+                {
+                    logger.LogWarning(ex, "Could not load the groups of a connecting user");
+                }
+            }
+        }
+
+        foreach (var group in groups)
+        {
+            connections.AddUserToGroup(userId, group);
+            await Groups.AddToGroupAsync(Context.ConnectionId, group, Context.ConnectionAborted);
+        }
+
+        await base.OnConnectedAsync();
+    }
+
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        connections.Remove(Context.UserIdentifier!, Context.ConnectionId);
+        return base.OnDisconnectedAsync(exception);
+    }
+}
+
+/// <summary>Which connections each user has and which groups each user is in, so user-level group changes reach every open tab.</summary>
+public sealed class HubConnections
+{
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _connections = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _groups = new(StringComparer.Ordinal);
+
+    public void Add(string userId, string connectionId) =>
+        _connections.GetOrAdd(userId, _ => new(StringComparer.Ordinal))[connectionId] = 0;
+
+    public void Remove(string userId, string connectionId)
+    {
+        if (_connections.TryGetValue(userId, out var set))
+        {
+            set.TryRemove(connectionId, out _);
+        }
+    }
+
+    public IReadOnlyCollection<string> ConnectionsOf(string userId) =>
+        _connections.TryGetValue(userId, out var set) ? set.Keys.ToArray() : [];
+
+    public IReadOnlyCollection<string> GroupsOf(string userId) =>
+        _groups.TryGetValue(userId, out var set) ? set.Keys.ToArray() : [];
+
+    public void AddUserToGroup(string userId, string group) =>
+        _groups.GetOrAdd(userId, _ => new(StringComparer.Ordinal))[group] = 0;
+
+    public void RemoveUserFromGroup(string userId, string group)
+    {
+        if (_groups.TryGetValue(userId, out var set))
+        {
+            set.TryRemove(group, out _);
+        }
+    }
+}
+
+/// <summary>Sends through the in-process hub, at once.</summary>
+public sealed class HubRealtimeSender(IHubContext<NotificationsHub> hub, HubConnections connections) : IRealtimeSender
+{
+    public Task SendAsync(RealtimeMessage message, CancellationToken cancellationToken = default)
+    {
+        if (message.UserId is not null)
+        {
+            return hub.Clients.User(message.UserId).SendAsync(message.Target, message.Payload, cancellationToken);
+        }
+
+        if (message.GroupName is not null)
+        {
+            return hub.Clients.Group(message.GroupName).SendAsync(message.Target, message.Payload, cancellationToken);
+        }
+
+        return hub.Clients.All.SendAsync(message.Target, message.Payload, cancellationToken);
+    }
+
+    public async Task AddUserToGroupAsync(string userId, string groupName, CancellationToken cancellationToken = default)
+    {
+        connections.AddUserToGroup(userId, groupName);
+        foreach (var connectionId in connections.ConnectionsOf(userId))
+        {
+            await hub.Groups.AddToGroupAsync(connectionId, groupName, cancellationToken);
+        }
+    }
+
+    public async Task RemoveUserFromGroupAsync(string userId, string groupName, CancellationToken cancellationToken = default)
+    {
+        connections.RemoveUserFromGroup(userId, groupName);
+        foreach (var connectionId in connections.ConnectionsOf(userId))
+        {
+            await hub.Groups.RemoveFromGroupAsync(connectionId, groupName, cancellationToken);
+        }
+    }
+}
+
+/// <summary>SignalR user ids are the "sub" of the hub token, which negotiate set from the validated bearer token.</summary>
+public sealed class HubUserIdProvider : IUserIdProvider
+{
+    public string? GetUserId(HubConnectionContext connection) => connection.User?.FindFirst("sub")?.Value;
+}

@@ -1,0 +1,141 @@
+using Serverless.Core.Health;
+using Serverless.Core.Hosting;
+using Serverless.Core.Http;
+using Serverless.Standalone.Configuration;
+using Serverless.Standalone.Hosting;
+using Serverless.Standalone.Realtime;
+using Microsoft.AspNetCore.SignalR;
+using Serverless.Core.Realtime;
+using Serverless.Storage;
+
+namespace Serverless.Standalone;
+
+/// <summary>
+/// One ASP.NET Core process hosting the same functions as the Azure Functions app: /api routes on port 7071,
+/// queue triggers with the Functions semantics, interval timers and a SignalR hub behind the serverless negotiate contract.
+/// </summary>
+public static class StandaloneHost
+{
+    public const string DefaultUrl = "http://127.0.0.1:7071";
+
+    /// <param name="args">Command-line arguments (`--urls`, `--Key=value`).</param>
+    /// <param name="overrides">Settings that win over every other source; tests use them for Azurite's ports.</param>
+    public static WebApplication Build(string[] args, IReadOnlyDictionary<string, string?>? overrides = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+
+        // Same precedence as the Functions host: local.settings Values, then environment, then command line.
+        builder.Configuration.AddInMemoryCollection(LocalSettings.Load(builder.Environment.ContentRootPath));
+        builder.Configuration.AddEnvironmentVariables();
+        builder.Configuration.AddCommandLine(args);
+        if (overrides is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(overrides);
+        }
+
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+
+        builder.Logging.ClearProviders();
+        builder.Logging.AddJsonConsole(o =>
+        {
+            o.IncludeScopes = true;
+            o.UseUtcTimestamp = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+        });
+
+        builder.Services.AddServerless(builder.Configuration);
+        builder.Services.AddStandaloneHosting(builder.Configuration);
+
+        var app = builder.Build();
+
+        // Resolve storage now so a malformed connection fails at start, naming the setting.
+        app.Services.GetRequiredService<StorageAccount>();
+
+        app.Use(async (context, next) =>
+        {
+            var correlationId = Correlation.GetOrCreate(context);
+            var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Serverless.Requests");
+            using var scope = logger.BeginScope(new Dictionary<string, object> { ["CorrelationId"] = correlationId });
+            try
+            {
+                await next(context);
+            }
+            catch (Exception ex) when (!context.Response.HasStarted)
+            {
+                // Safety net for failures outside ApiEndpoint (model binding, hub negotiate): a code, never a stack trace.
+                logger.LogError(ex, "Unhandled error in {Path}", context.Request.Path.Value);
+                await ApiError.Result(500, "INTERNAL_ERROR", "An unexpected error occurred. Quote the x-correlation-id when reporting it.").ExecuteAsync(context);
+                return;
+            }
+
+            if (!context.Response.HasStarted && context.Response.ContentLength is null && string.IsNullOrEmpty(context.Response.ContentType))
+            {
+                switch (context.Response.StatusCode)
+                {
+                    case StatusCodes.Status404NotFound:
+                        await ApiError.Result(404, "NOT_FOUND", "No such route.").ExecuteAsync(context);
+                        break;
+                    case StatusCodes.Status405MethodNotAllowed:
+                        await ApiError.Result(405, "METHOD_NOT_ALLOWED", "This route does not accept that method.").ExecuteAsync(context);
+                        break;
+                }
+            }
+        });
+
+        app.UseCors();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapHub<NotificationsHub>(NegotiateApi.HubPath);
+        StandaloneRoutes.Map(app);
+        return app;
+    }
+
+    private static IServiceCollection AddStandaloneHosting(this IServiceCollection services, ConfigurationManager configuration)
+    {
+        services.AddSignalR();
+        services.AddSingleton<IUserIdProvider, HubUserIdProvider>();
+        services.AddSingleton<HubTokenIssuer>();
+        services.AddSingleton<HubConnections>();
+        services.AddSingleton<IRealtimeSender, HubRealtimeSender>();
+        services.AddScoped<NegotiateApi>();
+        services.AddAuthentication(HubTokenAuthenticationHandler.SchemeName)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, HubTokenAuthenticationHandler>(HubTokenAuthenticationHandler.SchemeName, null);
+        services.AddAuthorization();
+
+        // SPAs on another origin negotiate and connect with credentials, so origins are listed (or reflected for "*"), never a bare wildcard.
+        var origins = (configuration["Standalone:AllowedOrigins"] ?? "*").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        services.AddCors(o => o.AddDefaultPolicy(p =>
+        {
+            if (origins.Contains("*"))
+            {
+                p.SetIsOriginAllowed(_ => true);
+            }
+            else
+            {
+                p.WithOrigins(origins);
+            }
+
+            p.AllowAnyHeader().AllowAnyMethod().AllowCredentials().WithExposedHeaders(Correlation.HeaderName);
+        }));
+
+        var queueOptions = new QueueTriggerOptions();
+        configuration.GetSection(QueueTriggerOptions.SectionName).Bind(queueOptions);
+        services.AddSingleton(queueOptions);
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = queueOptions.ShutdownGracePeriod + TimeSpan.FromSeconds(10));
+
+        foreach (var trigger in StandaloneTriggers.Queues())
+        {
+            services.AddSingleton<IHostedService>(sp => ActivatorUtilities.CreateInstance<QueueTriggerRunner>(sp, trigger));
+        }
+
+        foreach (var timer in StandaloneTriggers.Timers(configuration))
+        {
+            services.AddSingleton<IHostedService>(sp => ActivatorUtilities.CreateInstance<IntervalTimerRunner>(sp, timer));
+        }
+
+        return services;
+    }
+}

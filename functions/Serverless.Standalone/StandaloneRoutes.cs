@@ -1,0 +1,35 @@
+using Serverless.Core.Audit;
+using Serverless.Core.DeadLetters;
+using Serverless.Core.Health;
+using Serverless.Core.Inbox;
+using Serverless.Core.Notifications;
+using Serverless.Standalone.Realtime;
+
+namespace Serverless.Standalone;
+
+/// <summary>
+/// The HTTP route table of the standalone host. It must list the same operations as the [HttpTrigger] attributes in
+/// Serverless.Functions and the OpenAPI document; a test keeps the three in step.
+/// </summary>
+public static class StandaloneRoutes
+{
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api");
+        api.MapGet("health", (HttpContext c, HealthApi h) => h.GetAsync(c));
+        api.MapPost("negotiate", (HttpContext c, NegotiateApi h) => h.NegotiateAsync(c));
+
+        api.MapPost("v1/events", (HttpContext c, EventsApi h) => h.PublishAsync(c));
+
+        api.MapGet("v1/notifications", (HttpContext c, InboxApi h) => h.ListAsync(c));
+        api.MapGet("v1/notifications/unread", (HttpContext c, InboxApi h) => h.UnreadAsync(c));
+        api.MapPost("v1/notifications/mark-all-read", (HttpContext c, InboxApi h) => h.MarkAllReadAsync(c));
+        api.MapGet("v1/notifications/{id}", (HttpContext c, string id, InboxApi h) => h.GetAsync(c, id));
+        api.MapMethods("v1/notifications/{id}/read", ["PATCH"], (HttpContext c, string id, InboxApi h) => h.MarkReadAsync(c, id));
+        api.MapDelete("v1/notifications/{id}", (HttpContext c, string id, InboxApi h) => h.DeleteAsync(c, id));
+
+        api.MapGet("v1/admin/dead-letters", (HttpContext c, DeadLetterApi h) => h.ListAsync(c));
+        api.MapPost("v1/admin/dead-letters/{id}/replay", (HttpContext c, string id, DeadLetterApi h) => h.ReplayAsync(c, id));
+        api.MapGet("v1/admin/audit", (HttpContext c, AuditApi h) => h.ListAsync(c));
+    }
+}

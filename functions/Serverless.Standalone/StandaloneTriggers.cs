@@ -1,0 +1,24 @@
+using Serverless.Core.DeadLetters;
+using Serverless.Core.Hosting;
+using Serverless.Core.Inbox;
+using Serverless.Core.Notifications;
+using Serverless.Standalone.Hosting;
+
+namespace Serverless.Standalone;
+
+/// <summary>The queue triggers and timers of the standalone host, mirroring the Functions app's [QueueTrigger] and [TimerTrigger] functions.</summary>
+public static class StandaloneTriggers
+{
+    public static IEnumerable<QueueTrigger> Queues()
+    {
+        yield return new(StorageNames.EventsQueue, (sp, m, ct) => sp.GetRequiredService<NotificationProcessor>().ProcessAsync(m, ct));
+        yield return new(StorageNames.EventsPoisonQueue, (sp, m, ct) => sp.GetRequiredService<DeadLetterStore>().MoveFromPoisonAsync(StorageNames.EventsQueue, m, ct));
+        yield return new(StorageNames.PushFlushQueue, (sp, m, ct) => sp.GetRequiredService<NotificationProcessor>().FlushHeldBackPushesAsync(m, ct));
+    }
+
+    public static IEnumerable<IntervalTimer> Timers(IConfiguration configuration)
+    {
+        var cleanup = configuration.GetValue("Standalone:CleanupInterval", TimeSpan.FromMinutes(5));
+        yield return new("InboxCleanup", cleanup, (sp, ct) => sp.GetRequiredService<InboxCleanup>().RunAsync(ct));
+    }
+}
