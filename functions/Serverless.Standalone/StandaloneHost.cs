@@ -20,7 +20,8 @@ public static class StandaloneHost
 
     /// <param name="args">Command-line arguments (`--urls`, `--Key=value`).</param>
     /// <param name="overrides">Settings that win over every other source; tests use them for Azurite's ports.</param>
-    public static WebApplication Build(string[] args, IReadOnlyDictionary<string, string?>? overrides = null)
+    /// <param name="configureServices">Last say over services (tests replace the clock).</param>
+    public static WebApplication Build(string[] args, IReadOnlyDictionary<string, string?>? overrides = null, Action<IServiceCollection>? configureServices = null)
     {
         var builder = WebApplication.CreateBuilder(args);
 
@@ -48,6 +49,7 @@ public static class StandaloneHost
 
         builder.Services.AddServerless(builder.Configuration);
         builder.Services.AddStandaloneHosting(builder.Configuration);
+        configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
 

@@ -52,7 +52,8 @@ public sealed class AzuriteProcess : IAsyncDisposable
 
         var info = new ProcessStartInfo("node")
         {
-            WorkingDirectory = root,
+            // In-memory, so nothing is written; the temp folder keeps any stray file out of the repository.
+            WorkingDirectory = Path.GetTempPath(),
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
@@ -63,13 +64,15 @@ public sealed class AzuriteProcess : IAsyncDisposable
                      "--blobHost", "127.0.0.1", "--blobPort", blobPort.ToString(),
                      "--queueHost", "127.0.0.1", "--queuePort", queuePort.ToString(),
                      "--tableHost", "127.0.0.1", "--tablePort", tablePort.ToString(),
-                     "--location", Path.Combine(Path.GetTempPath(), "__azurite_" + Guid.NewGuid().ToString("N")),
                  })
         {
             info.ArgumentList.Add(arg);
         }
 
         var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start node for Azurite.");
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) log?.Invoke("azurite: " + e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) log?.Invoke("azurite: " + e.Data); };
         process.BeginOutputReadLine();
@@ -84,7 +87,7 @@ public sealed class AzuriteProcess : IAsyncDisposable
                 if (process.HasExited || DateTime.UtcNow > deadline)
                 {
                     await azurite.DisposeAsync();
-                    throw new InvalidOperationException($"Azurite did not start listening on port {port}.");
+                    throw new InvalidOperationException($"Azurite did not start listening on port {port}: {string.Join(" | ", output)}");
                 }
 
                 await Task.Delay(100, cancellationToken);
