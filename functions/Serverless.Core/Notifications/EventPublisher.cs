@@ -113,6 +113,30 @@ public sealed class EventPublisher(
         throw new ApiException(409, "IDEMPOTENCY_CONFLICT", "Concurrent requests with this Idempotency-Key; retry.");
     }
 
+    /// <summary>
+    /// Publishes an event raised by the application itself (a file upload, an admin-role change) through the same queue
+    /// and processor as producer events. Returns the event id.
+    /// </summary>
+    public async Task<string> PublishInternalAsync(
+        string tenantId, string actorId, string type, IReadOnlyList<string> userIds, object? data, CancellationToken cancellationToken)
+    {
+        if (userIds.Count == 0)
+        {
+            return "";
+        }
+
+        var request = new PublishRequest(
+            type,
+            new PublishRecipients(userIds),
+            data is null ? null : JsonSerializer.SerializeToElement(data, ApiJson.Options),
+            null,
+            null,
+            null);
+        var envelope = Validate(new CallerPrincipal(actorId, tenantId, new HashSet<string>()), request);
+        await EnqueueAsync(envelope, cancellationToken);
+        return envelope.EventId;
+    }
+
     private EventEnvelope Validate(CallerPrincipal caller, PublishRequest request)
     {
         if (string.IsNullOrWhiteSpace(request.Type))
