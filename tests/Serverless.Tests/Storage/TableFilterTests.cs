@@ -97,3 +97,43 @@ public sealed class TableTransactionValidationTests
         Assert.StartsWith("multipart/mixed; boundary=batch_", body.ContentType, StringComparison.Ordinal);
     }
 }
+
+public sealed class TableEntityTests
+{
+    [Fact]
+    public void TypedGetters_ValuesInOtherShapes_AreConvertedTolerantly()
+    {
+        var entity = new TableEntity("p", "r")
+        {
+            ["Int64AsString"] = "9007199254740993",
+            ["Int32AsLong"] = 7L,
+            ["TooBigForInt32"] = long.MaxValue,
+            ["When"] = new DateTime(2024, 1, 2, 3, 4, 5, DateTimeKind.Utc),
+            ["Id"] = "6f1c2c4e-7d59-4a40-9e0c-3a9a3b7f0d11",
+            ["Bytes"] = "AQID",
+            ["Count"] = 3,
+        };
+
+        Assert.Equal(9007199254740993L, entity.GetInt64("Int64AsString"));
+        Assert.Equal(7, entity.GetInt32("Int32AsLong"));
+        Assert.Null(entity.GetInt32("TooBigForInt32"));
+        Assert.Equal(new DateTimeOffset(2024, 1, 2, 3, 4, 5, TimeSpan.Zero), entity.GetDateTimeOffset("When"));
+        Assert.Equal(Guid.Parse("6f1c2c4e-7d59-4a40-9e0c-3a9a3b7f0d11"), entity.GetGuid("Id"));
+        Assert.Equal(new byte[] { 1, 2, 3 }, entity.GetBinary("Bytes"));
+        Assert.Equal(3.0, entity.GetDouble("Count"));
+        Assert.Null(entity.GetString("Missing"));
+    }
+
+    [Fact]
+    public void Keys_AreCaseSensitive()
+    {
+        var entity = new TableEntity("p", "r") { ["Name"] = "upper", ["name"] = "lower" };
+
+        Assert.Equal("upper", entity.GetString("Name"));
+        Assert.Equal("lower", entity.GetString("name"));
+    }
+
+    [Fact]
+    public void Serialize_UnsupportedType_IsRefused() =>
+        Assert.Throws<ArgumentException>(() => TableEntityJson.Serialize(new TableEntity("p", "r") { ["Bad"] = new object() }));
+}
