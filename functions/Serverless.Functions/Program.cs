@@ -16,6 +16,9 @@ builder.Services
 
 builder.Services.AddServerless(builder.Configuration);
 
+// The negotiate function's hub; the SignalR output bindings address the same hub by name.
+builder.Services.AddServerlessHub<Serverless.Functions.Notifications>();
+
 // Real-time messages of one invocation are collected and returned through the SignalR output binding.
 builder.Services.AddScoped<CollectingRealtimeSender>();
 builder.Services.AddScoped<IRealtimeSender>(sp => sp.GetRequiredService<CollectingRealtimeSender>());
