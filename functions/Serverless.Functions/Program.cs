@@ -25,7 +25,8 @@ if (!string.IsNullOrEmpty(telemetryAuth))
         .Select(part => part.Split('=', 2))
         .FirstOrDefault(pair => pair.Length == 2 && pair[0].Equals("ClientId", StringComparison.OrdinalIgnoreCase))?[1];
     builder.Services.Configure<TelemetryConfiguration>(config =>
-        config.SetAzureTokenCredential(new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(clientId))));
+        config.SetAzureTokenCredential(new ManagedIdentityCredential(
+            clientId is null ? ManagedIdentityId.SystemAssigned : ManagedIdentityId.FromUserAssignedClientId(clientId))));
 }
 
 builder.Services.AddServerless(builder.Configuration);
