@@ -44,7 +44,7 @@ public sealed class DeadLetterStore(StorageAccount account, ProcessingErrorStore
             ["FailedAt"] = now,
             ["ReplayCount"] = 0,
         };
-        WriteBody(entity, message.Body);
+        entity.SetLongString("Body", message.Body);
         if (envelope is not null)
         {
             entity["EventId"] = envelope.EventId;
@@ -96,7 +96,7 @@ public sealed class DeadLetterStore(StorageAccount account, ProcessingErrorStore
 
         var queueName = entity.GetString("Queue") ?? StorageNames.EventsQueue;
         var queue = account.GetQueueClient(queueName);
-        await queue.SendMessageAsync(ReadBody(entity), cancellationToken: cancellationToken);
+        await queue.SendMessageAsync(entity.GetLongString("Body") ?? "", cancellationToken: cancellationToken);
         activity.NotifyEnqueued(queueName);
 
         var now = time.GetUtcNow();
@@ -127,27 +127,5 @@ public sealed class DeadLetterStore(StorageAccount account, ProcessingErrorStore
         e.GetInt32("ReplayCount") ?? 0,
         e.GetDateTimeOffset("LastReplayedAt"),
         e.GetString("LastReplayedBy"),
-        ReadBody(e));
-
-    // A Table string property holds at most 32K UTF-16 characters; a queue message can be longer.
-    private const int BodyPartLength = 30_000;
-
-    private static void WriteBody(TableEntity entity, string body)
-    {
-        for (int i = 0, part = 0; i < body.Length || part == 0; i += BodyPartLength, part++)
-        {
-            entity["Body" + part] = body.Substring(i, Math.Min(BodyPartLength, body.Length - i));
-        }
-    }
-
-    private static string ReadBody(TableEntity entity)
-    {
-        var builder = new System.Text.StringBuilder();
-        for (var part = 0; entity.GetString("Body" + part) is { } text; part++)
-        {
-            builder.Append(text);
-        }
-
-        return builder.ToString();
-    }
+        e.GetLongString("Body") ?? "");
 }

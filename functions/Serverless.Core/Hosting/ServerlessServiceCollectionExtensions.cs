@@ -47,6 +47,7 @@ public static class ServerlessServiceCollectionExtensions
         services.AddSingleton<NotificationMetrics>();
         services.AddSingleton<InboxStore>();
         services.AddSingleton<EventPublisher>();
+        services.AddSingleton<EventPayloadStore>();
         services.AddSingleton<ProcessingErrorStore>();
         services.AddSingleton<DeadLetterStore>();
         services.AddSingleton<InboxCleanup>();

@@ -24,4 +24,5 @@ public static class StorageNames
     public const string RoomFilesTable = "roomfiles";
     public const string AuditTable = "audit";
     public const string FilesContainer = "room-files";
+    public const string EventPayloadsContainer = "event-payloads";
 }

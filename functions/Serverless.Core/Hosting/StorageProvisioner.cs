@@ -31,6 +31,7 @@ public sealed class StorageProvisioner(StorageAccount account, ILogger<StoragePr
         await Task.WhenAll(Tables.Select(t => account.GetTableClient(t).CreateIfNotExistsAsync(cancellationToken)));
         await Task.WhenAll(Queues.Select(q => account.GetQueueClient(q).CreateIfNotExistsAsync(cancellationToken)));
         await account.GetBlobContainerClient(StorageNames.FilesContainer).CreateIfNotExistsAsync(cancellationToken);
+        await account.GetBlobContainerClient(StorageNames.EventPayloadsContainer).CreateIfNotExistsAsync(cancellationToken);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

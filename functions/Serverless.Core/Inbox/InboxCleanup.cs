@@ -9,7 +9,7 @@ namespace Serverless.Core.Inbox;
 /// Each run does a bounded number of pages and remembers where it stopped. Two runs at once are safe: every delete is
 /// ETag-guarded, so the loser's transaction fails and changes nothing.
 /// </summary>
-public sealed class InboxCleanup(InboxStore inbox, StorageAccount account, TimeProvider time, ILogger<InboxCleanup> logger)
+public sealed class InboxCleanup(InboxStore inbox, StorageAccount account, Notifications.EventPayloadStore payloads, TimeProvider time, ILogger<InboxCleanup> logger)
 {
     public const int PageSize = 1000;
     public const int MaxPagesPerRun = 5;
@@ -42,6 +42,8 @@ public sealed class InboxCleanup(InboxStore inbox, StorageAccount account, TimeP
                 break;
             }
         }
+
+        await payloads.DeleteExpiredAsync(cancellationToken);
 
         var next = new TableEntity(StatePartition, StateRow) { ["Continuation"] = continuation ?? "", ["LastRunAt"] = time.GetUtcNow() };
         await _state.UpsertEntityAsync(next, TableUpdateMode.Replace, cancellationToken);

@@ -24,7 +24,7 @@ public sealed record InboxItem(
     {
         var seq = InboxKeys.SeqFromRowKey(entity.RowKey);
         JsonElement? data = null;
-        var raw = entity.GetString("Data");
+        var raw = entity.GetLongString("Data");
         if (!string.IsNullOrEmpty(raw))
         {
             using var document = JsonDocument.Parse(raw);

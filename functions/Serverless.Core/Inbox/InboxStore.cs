@@ -80,7 +80,7 @@ public sealed class InboxStore
                 };
                 if (notification.DataJson is not null)
                 {
-                    row["Data"] = notification.DataJson;
+                    row.SetLongString("Data", notification.DataJson);
                 }
 
                 if (notification.DedupeKey is not null)

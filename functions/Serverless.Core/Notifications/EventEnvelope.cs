@@ -16,6 +16,9 @@ public sealed record EventEnvelope
     [JsonPropertyName("type")] public required string Type { get; init; }
     [JsonPropertyName("userIds")] public required IReadOnlyList<string> UserIds { get; init; }
     [JsonPropertyName("data")] public JsonElement? Data { get; init; }
+
+    /// <summary>Blob holding the data when it was too large to travel in every chunk message.</summary>
+    [JsonPropertyName("dataRef")] public string? DataRef { get; init; }
     [JsonPropertyName("priority")] public required string Priority { get; init; }
     [JsonPropertyName("channel")] public required string Channel { get; init; }
     [JsonPropertyName("ttlSeconds")] public int TtlSeconds { get; init; }

@@ -24,8 +24,12 @@ public sealed class EventPublisher(
     TemplateCatalog catalog,
     QueueActivity activity,
     TimeProvider time,
-    IOptions<NotificationOptions> options)
+    IOptions<NotificationOptions> options,
+    EventPayloadStore payloads)
 {
+    /// <summary>The event without its recipient list (the request may carry 10,000 ids on top).</summary>
+    public const int MaxEventBytes = 64 * 1024;
+
     // A queue message is 64 KiB after base64 (4/3): keep the JSON comfortably below 48 KiB.
     internal const int MaxMessageBytes = 45 * 1024;
     private const int MaxTtlSeconds = 90 * 24 * 3600;
@@ -212,10 +216,9 @@ public sealed class EventPublisher(
             PublishedBy = caller.UserId,
         };
 
-        // The event travels in every chunk message, so without its recipients it must fit one queue message.
-        if (System.Text.Encoding.UTF8.GetByteCount((envelope with { UserIds = [distinct[0]] }).Serialize()) > MaxMessageBytes)
+        if (System.Text.Encoding.UTF8.GetByteCount((envelope with { UserIds = [] }).Serialize()) > MaxEventBytes)
         {
-            throw new ApiException(413, "PAYLOAD_TOO_LARGE", $"The event without its recipients must be at most {MaxMessageBytes / 1024} KiB; 'data' is too large.");
+            throw new ApiException(413, "PAYLOAD_TOO_LARGE", $"The event without its recipients must be at most {MaxEventBytes / 1024} KiB; 'data' is too large.");
         }
 
         return envelope;
@@ -224,6 +227,12 @@ public sealed class EventPublisher(
     /// <summary>Enqueues the event, split into chunk messages when one would not fit a queue message.</summary>
     internal async Task EnqueueAsync(EventEnvelope envelope, CancellationToken cancellationToken)
     {
+        // Data that would not leave room in a queue message goes to a blob once; every chunk message carries its name.
+        if (envelope.Data is { } data && System.Text.Encoding.UTF8.GetByteCount((envelope with { UserIds = [envelope.UserIds[0]] }).Serialize()) > MaxMessageBytes)
+        {
+            envelope = envelope with { Data = null, DataRef = await payloads.SaveAsync(envelope, data, cancellationToken) };
+        }
+
         foreach (var message in SplitToFit(envelope))
         {
             await _queue.SendMessageAsync(message.Serialize(), cancellationToken: cancellationToken);

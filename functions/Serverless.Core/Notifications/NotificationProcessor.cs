@@ -24,6 +24,7 @@ public sealed class NotificationProcessor(
     NotificationMetrics metrics,
     TimeProvider time,
     IOptions<NotificationOptions> options,
+    EventPayloadStore payloads,
     ILogger<NotificationProcessor> logger)
 {
     private readonly QueueClient _events = account.GetQueueClient(StorageNames.EventsQueue);
@@ -67,6 +68,11 @@ public sealed class NotificationProcessor(
         {
             logger.LogWarning("Event {EventId} expired before delivery; skipped", envelope.EventId);
             return;
+        }
+
+        if (envelope.DataRef is not null)
+        {
+            envelope = envelope with { Data = await payloads.LoadAsync(envelope.DataRef, cancellationToken) };
         }
 
         var notification = Render(envelope, expiresAt);

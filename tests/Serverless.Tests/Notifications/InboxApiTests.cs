@@ -242,6 +242,20 @@ public sealed class InboxApiTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal("plan.pdf", item.GetProperty("data").GetProperty("filename").GetString());
     }
 
+    [Fact]
+    public async Task Publish_DataTooBigForAQueueMessage_TravelsAsAClaimCheck_AndArrivesIntact()
+    {
+        var (tenant, user) = NewUser();
+        using var producer = _host.ClientFor("svc", tenant, Roles.Publish);
+        var big = new string('x', 55 * 1024); // under the 64 KiB event limit, over what fits in a queue message
+        await producer.PostJsonAsync("api/v1/events", new { type = "report.generated", recipients = new { userIds = new[] { user, user + "-2" } }, data = new { blob = big } })
+            .ExpectJsonAsync(HttpStatusCode.Accepted);
+
+        using var api = _host.ClientFor(user, tenant);
+        var inbox = await ApiAssertions.EventuallyAsync(() => api.GetAsync("api/v1/notifications").ExpectJsonAsync(), b => b.GetProperty("items").GetArrayLength() > 0);
+        Assert.Equal(big, inbox.GetProperty("items")[0].GetProperty("data").GetProperty("blob").GetString());
+    }
+
     private async Task PublishAndWait(string tenant, string user, int count)
     {
         using var producer = _host.ClientFor("svc", tenant, Roles.Publish);
