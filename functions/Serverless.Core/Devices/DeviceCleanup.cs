@@ -44,7 +44,7 @@ public sealed class DeviceCleanup(
         string? continuation = null;
         for (var page = 0; page < MaxPagesPerRun; page++)
         {
-            var result = await devices.Table.QueryPageAsync(filter, ["LastSeenAt", "Platform"], PageSize, continuation, cancellationToken);
+            var result = await devices.Table.QueryPageAsync(filter, ["PartitionKey", "RowKey", "LastSeenAt", "Platform"], PageSize, continuation, cancellationToken);
             foreach (var row in result.Items)
             {
                 try
@@ -78,7 +78,7 @@ public sealed class DeviceCleanup(
         var removed = 0;
         for (var page = 0; page < MaxPagesPerRun; page++)
         {
-            var result = await deliveries.Table.QueryPageAsync(null, ["FirstDeliveredAt"], PageSize, continuation, cancellationToken);
+            var result = await deliveries.Table.QueryPageAsync(null, ["PartitionKey", "RowKey"], PageSize, continuation, cancellationToken);
             foreach (var partition in result.Items.GroupBy(e => e.PartitionKey))
             {
                 removed += await PurgePartitionAsync(partition.Key, partition.ToList(), cancellationToken);
@@ -111,7 +111,7 @@ public sealed class DeviceCleanup(
         var live = new HashSet<long>();
         var filter = TableFilter.Create(
             $"PartitionKey eq {inboxPartition} and RowKey ge {InboxKeys.NotificationRowKey(seqs.Max())} and RowKey le {InboxKeys.NotificationRowKey(seqs.Min())} and ExpiresAt gt {now}");
-        await foreach (var entity in inbox.Table.QueryAsync(filter, ["ExpiresAt"], cancellationToken: cancellationToken))
+        await foreach (var entity in inbox.Table.QueryAsync(filter, ["RowKey", "ExpiresAt"], cancellationToken: cancellationToken))
         {
             live.Add(InboxKeys.SeqFromRowKey(entity.RowKey));
         }

@@ -85,7 +85,7 @@ public sealed class MemberStore(StorageAccount account)
         var roles = MemberRoles.AdminRoles.ToArray();
         var filter = TableFilter.Create($"PartitionKey eq {tenantId} and (Role eq {roles[0]} or Role eq {roles[1]} or Role eq {roles[2]})");
         var ids = new List<string>();
-        await foreach (var entity in _table.QueryAsync(filter, ["Role"], cancellationToken: cancellationToken))
+        await foreach (var entity in _table.QueryAsync(filter, ["RowKey", "Role"], cancellationToken: cancellationToken))
         {
             ids.Add(entity.RowKey);
             if (ids.Count >= MaxAdminsNotified)
