@@ -195,7 +195,7 @@ public sealed class MemberAdministrationTests(AzuriteFixture azurite) : IAsyncLi
                     && i.GetProperty("data").GetProperty("userId").GetString() == userId)
         .ToList();
 
-    // The audit API serialises the enum by its number today; accept the name too so the test survives a string converter.
+    // Enums are strings on the wire since main added a converter; a number is accepted too so the test does not depend on it.
     private static AuditSensitivity Sensitivity(JsonElement entry)
     {
         var value = entry.GetProperty("sensitivity");
