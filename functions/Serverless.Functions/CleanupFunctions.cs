@@ -1,12 +1,18 @@
 using Microsoft.Azure.Functions.Worker;
+using Serverless.Core.Devices;
 using Serverless.Core.Inbox;
 
 namespace Serverless.Functions;
 
 /// <summary>Timers that purge what has expired. Each run is bounded and safe to overlap with another.</summary>
-public sealed class CleanupFunctions(InboxCleanup inbox)
+public sealed class CleanupFunctions(InboxCleanup inbox, DeviceCleanup devices)
 {
     [Function(nameof(CleanupExpiredNotifications))]
     public Task CleanupExpiredNotifications([TimerTrigger("0 */5 * * * *")] TimerInfo timer, CancellationToken cancellationToken) =>
         inbox.RunAsync(cancellationToken);
+
+    /// <summary>Daily at 03:30 UTC: unregisters inactive devices and purges ack records of deleted notifications.</summary>
+    [Function(nameof(CleanupDevices))]
+    public Task CleanupDevices([TimerTrigger("0 30 3 * * *")] TimerInfo timer, CancellationToken cancellationToken) =>
+        devices.RunAsync(cancellationToken);
 }

@@ -1,8 +1,11 @@
 using Serverless.Core.Audit;
 using Serverless.Core.DeadLetters;
+using Serverless.Core.Devices;
 using Serverless.Core.Health;
 using Serverless.Core.Inbox;
+using Serverless.Core.Members;
 using Serverless.Core.Notifications;
+using Serverless.Core.Support;
 using Serverless.Standalone.Realtime;
 
 namespace Serverless.Standalone;
@@ -31,5 +34,13 @@ public static class StandaloneRoutes
         api.MapGet("v1/admin/dead-letters", (HttpContext c, DeadLetterApi h) => h.ListAsync(c));
         api.MapPost("v1/admin/dead-letters/{id}/replay", (HttpContext c, string id, DeadLetterApi h) => h.ReplayAsync(c, id));
         api.MapGet("v1/admin/audit", (HttpContext c, AuditApi h) => h.ListAsync(c));
+
+        // Member channel (mobile apps poll; the paths are fixed by shipped clients).
+        api.MapPost("member/channel/device/register", (HttpContext c, MemberChannelApi h) => h.RegisterAsync(c));
+        api.MapPost("member/channel/device/unregister", (HttpContext c, MemberChannelApi h) => h.UnregisterAsync(c));
+        api.MapGet("member/channel/events", (HttpContext c, MemberChannelApi h) => h.EventsAsync(c));
+        api.MapPost("member/channel/events/{eventId}/ack", (HttpContext c, string eventId, MemberChannelApi h) => h.AckAsync(c, eventId));
+        api.MapPost("member/channel/support/ticket", (HttpContext c, SupportTicketApi h) => h.CreateAsync(c));
+        api.MapPut("v1/admin/members/{userId}", (HttpContext c, string userId, MembersApi h) => h.PutAsync(c, userId));
     }
 }

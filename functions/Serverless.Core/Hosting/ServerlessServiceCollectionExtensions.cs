@@ -5,6 +5,7 @@ using Serverless.Core.Audit;
 using Serverless.Core.Auth;
 using Serverless.Core.Cursors;
 using Serverless.Core.DeadLetters;
+using Serverless.Core.Devices;
 using Serverless.Core.Health;
 using Serverless.Core.Inbox;
 using Serverless.Core.Notifications;
@@ -55,6 +56,9 @@ public static class ServerlessServiceCollectionExtensions
         services.AddScoped<EventsApi>();
         services.AddScoped<InboxApi>();
         services.AddScoped<DeadLetterApi>();
+
+        // Member channel: mobile devices, event polling and acks, member administration, support tickets.
+        services.AddMemberChannel();
         return services;
     }
 }
