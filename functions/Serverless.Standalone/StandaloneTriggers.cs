@@ -1,4 +1,5 @@
 using Serverless.Core.DeadLetters;
+using Serverless.Core.Files;
 using Serverless.Core.Hosting;
 using Serverless.Core.Inbox;
 using Serverless.Core.Notifications;
@@ -20,5 +21,6 @@ public static class StandaloneTriggers
     {
         var cleanup = configuration.GetValue("Standalone:CleanupInterval", TimeSpan.FromMinutes(5));
         yield return new("InboxCleanup", cleanup, (sp, ct) => sp.GetRequiredService<InboxCleanup>().RunAsync(ct));
+        yield return new("RoomFilePurge", cleanup, (sp, ct) => sp.GetRequiredService<RoomFilePurge>().RunAsync(ct));
     }
 }
