@@ -1,12 +1,17 @@
 using Microsoft.Azure.Functions.Worker;
+using Serverless.Core.Files;
 using Serverless.Core.Inbox;
 
 namespace Serverless.Functions;
 
 /// <summary>Timers that purge what has expired. Each run is bounded and safe to overlap with another.</summary>
-public sealed class CleanupFunctions(InboxCleanup inbox)
+public sealed class CleanupFunctions(InboxCleanup inbox, RoomFilePurge roomFiles)
 {
     [Function(nameof(CleanupExpiredNotifications))]
     public Task CleanupExpiredNotifications([TimerTrigger("0 */5 * * * *")] TimerInfo timer, CancellationToken cancellationToken) =>
         inbox.RunAsync(cancellationToken);
+
+    [Function(nameof(PurgeDeletedRoomFiles))]
+    public Task PurgeDeletedRoomFiles([TimerTrigger("0 0 * * * *")] TimerInfo timer, CancellationToken cancellationToken) =>
+        roomFiles.RunAsync(cancellationToken);
 }
