@@ -24,6 +24,7 @@ public static class ApiJson
         {
             DefaultIgnoreCondition = JsonIgnoreCondition.Never,
         };
+        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
         options.MakeReadOnly(populateMissingResolver: true);
         return options;
     }

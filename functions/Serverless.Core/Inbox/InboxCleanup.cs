@@ -27,7 +27,7 @@ public sealed class InboxCleanup(InboxStore inbox, StorageAccount account, TimeP
         var deleted = 0;
         for (var page = 0; page < MaxPagesPerRun; page++)
         {
-            var result = await inbox.Table.QueryPageAsync(filter, ["IsRead", "ExpiresAt"], PageSize, continuation, cancellationToken);
+            var result = await inbox.Table.QueryPageAsync(filter, ["PartitionKey", "RowKey", "IsRead", "ExpiresAt"], PageSize, continuation, cancellationToken);
             foreach (var partition in result.Items.GroupBy(e => e.PartitionKey))
             {
                 foreach (var group in partition.Chunk(99))

@@ -268,7 +268,7 @@ public sealed class InboxStore
         var counter = await ReadCounterAsync(pk, cancellationToken);
         for (var guard = 0; guard < 10_000; guard++)
         {
-            var page = await _table.QueryPageAsync(query, ["IsRead"], 99, null, cancellationToken);
+            var page = await _table.QueryPageAsync(query, ["PartitionKey", "RowKey", "IsRead"], 99, null, cancellationToken);
             if (page.Items.Count == 0)
             {
                 break;
@@ -311,7 +311,7 @@ public sealed class InboxStore
         var pk = InboxKeys.Partition(tenantId, userId);
         for (var attempt = 1; ; attempt++)
         {
-            var entity = await _table.GetEntityAsync(pk, InboxKeys.NotificationRowKey(seq), ["IsRead", "ExpiresAt"], cancellationToken);
+            var entity = await _table.GetEntityAsync(pk, InboxKeys.NotificationRowKey(seq), ["PartitionKey", "RowKey", "IsRead", "ExpiresAt"], cancellationToken);
             if (entity is null || IsExpired(entity))
             {
                 return (false, InboxCounter.Empty);

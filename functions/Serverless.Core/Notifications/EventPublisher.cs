@@ -212,10 +212,10 @@ public sealed class EventPublisher(
             PublishedBy = caller.UserId,
         };
 
-        // Data travels in every chunk message, so it alone must fit one.
+        // The event travels in every chunk message, so without its recipients it must fit one queue message.
         if (System.Text.Encoding.UTF8.GetByteCount((envelope with { UserIds = [distinct[0]] }).Serialize()) > MaxMessageBytes)
         {
-            throw new ApiException(413, "PAYLOAD_TOO_LARGE", $"'data' is too large; keep the event under {MaxMessageBytes / 1024} KiB without its recipients.");
+            throw new ApiException(413, "PAYLOAD_TOO_LARGE", $"The event without its recipients must be at most {MaxMessageBytes / 1024} KiB; 'data' is too large.");
         }
 
         return envelope;

@@ -63,8 +63,8 @@ public sealed class TableEntity : IDictionary<string, object?>
     public int? GetInt32(string key) => TryGet(key) switch
     {
         int i => i,
-        long l => checked((int)l),
-        double d when d == Math.Floor(d) => checked((int)d),
+        long l when l is >= int.MinValue and <= int.MaxValue => (int)l,
+        double d when d == Math.Floor(d) && d is >= int.MinValue and <= int.MaxValue => (int)d,
         string s when int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) => i,
         _ => null,
     };
@@ -73,7 +73,7 @@ public sealed class TableEntity : IDictionary<string, object?>
     {
         long l => l,
         int i => i,
-        double d when d == Math.Floor(d) => checked((long)d),
+        double d when d == Math.Floor(d) && d >= long.MinValue && d < long.MaxValue => (long)d,
         string s when long.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var l) => l,
         _ => null,
     };

@@ -6,8 +6,12 @@ namespace Serverless.Tests.Infrastructure;
 public sealed class AzuriteFixture : IAsyncLifetime
 {
     private AzuriteProcess? _azurite;
+    private string? _connectionString;
 
-    public string ConnectionString => _azurite?.ConnectionString ?? throw new InvalidOperationException("Azurite is not running.");
+    public string ConnectionString => _connectionString ?? _azurite?.ConnectionString ?? throw new InvalidOperationException("Azurite is not running.");
+
+    /// <summary>A fixture over an Azurite some test started itself.</summary>
+    public static AzuriteFixture ForConnectionString(string connectionString) => new() { _connectionString = connectionString };
 
     public AzuriteProcess Process => _azurite ?? throw new InvalidOperationException("Azurite is not running.");
 

@@ -1,0 +1,19 @@
+using Serverless.Storage;
+using Serverless.Tests.Infrastructure;
+
+namespace Serverless.Tests.Storage;
+
+/// <summary>Builds accounts against the shared Azurite, optionally with a request counter in the pipeline.</summary>
+internal static class StorageTestAccounts
+{
+    public static StorageAccount Create(AzuriteFixture azurite) => new(StorageConnection.Parse(azurite.ConnectionString, "Azurite"));
+
+    public static (StorageAccount Account, StorageRequestCounter Counter) CreateCounted(AzuriteFixture azurite)
+    {
+        var connection = StorageConnection.Parse(azurite.ConnectionString, "Azurite");
+        var counter = new StorageRequestCounter(connection);
+        var options = new StorageClientOptions();
+        options.AdditionalPolicies.Add(counter);
+        return (new StorageAccount(connection, options), counter);
+    }
+}
