@@ -41,6 +41,8 @@ var applicationSettings = {
   Notifications__MaxPushesPerUserPerMinute: '20'
   Notifications__MaxRecipients: '10000'
   Notifications__IdempotencyWindowHours: '24'
+  Notifications__ChunkSize: '100'
+  Notifications__DeliveryConcurrency: '16'
   MemberChannel__RegisterPermitsPerMinute: '10'
   MemberChannel__EventsPermitsPerMinute: '120'
   MemberChannel__AckPermitsPerMinute: '600'

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.SignalRService;
+using Microsoft.Azure.SignalR.Management;
 using Microsoft.Extensions.Logging;
 using Serverless.Core.Auth;
 using Serverless.Core.Http;
@@ -9,15 +10,14 @@ using Serverless.Core.Realtime;
 namespace Serverless.Functions;
 
 /// <summary>
-/// POST /api/negotiate: {"url","accessToken"} from Azure SignalR Service for the hub "notifications". The SignalR user id is
-/// taken from the validated bearer token (ServerlessHub.NegotiateAsync), never from a client header.
+/// The serverless hub "notifications" (the isolated worker names a ServerlessHub after its class; Azure SignalR hub
+/// names are case-insensitive). POST /api/negotiate returns {"url","accessToken"}; the SignalR user id comes from the
+/// validated bearer token, never from a client header. Registered in Program.cs with AddServerlessHub.
 /// </summary>
 [SignalRConnection("AzureSignalRConnectionString")]
-public sealed class NegotiateFunctions(IServiceProvider services, RequestAuthenticator auth, ILogger<NegotiateFunctions> logger)
+public sealed class Notifications(IServiceProvider services, RequestAuthenticator auth, ILogger<Notifications> logger)
     : ServerlessHub(services)
 {
-    protected override string HubName => RealtimeUser.HubName;
-
     [Function(nameof(Negotiate))]
     public Task<IResult> Negotiate([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "negotiate")] HttpRequest req) =>
         ApiEndpoint.RunAsync(req.HttpContext, logger, async () =>
