@@ -1,11 +1,12 @@
 using Microsoft.Azure.Functions.Worker;
 using Serverless.Core.Devices;
+using Serverless.Core.Files;
 using Serverless.Core.Inbox;
 
 namespace Serverless.Functions;
 
 /// <summary>Timers that purge what has expired. Each run is bounded and safe to overlap with another.</summary>
-public sealed class CleanupFunctions(InboxCleanup inbox, DeviceCleanup devices)
+public sealed class CleanupFunctions(InboxCleanup inbox, DeviceCleanup devices, RoomFilePurge roomFiles)
 {
     [Function(nameof(CleanupExpiredNotifications))]
     public Task CleanupExpiredNotifications([TimerTrigger("0 */5 * * * *")] TimerInfo timer, CancellationToken cancellationToken) =>
@@ -15,4 +16,8 @@ public sealed class CleanupFunctions(InboxCleanup inbox, DeviceCleanup devices)
     [Function(nameof(CleanupDevices))]
     public Task CleanupDevices([TimerTrigger("0 30 3 * * *")] TimerInfo timer, CancellationToken cancellationToken) =>
         devices.RunAsync(cancellationToken);
+
+    [Function(nameof(PurgeDeletedRoomFiles))]
+    public Task PurgeDeletedRoomFiles([TimerTrigger("0 0 * * * *")] TimerInfo timer, CancellationToken cancellationToken) =>
+        roomFiles.RunAsync(cancellationToken);
 }

@@ -6,6 +6,9 @@ using Serverless.Core.Inbox;
 using Serverless.Core.Members;
 using Serverless.Core.Notifications;
 using Serverless.Core.Support;
+using Serverless.Core.Rooms;
+using Serverless.Core.Files;
+using Microsoft.AspNetCore.Mvc;
 using Serverless.Standalone.Realtime;
 
 namespace Serverless.Standalone;
@@ -42,5 +45,19 @@ public static class StandaloneRoutes
         api.MapPost("member/channel/events/{eventId}/ack", (HttpContext c, string eventId, MemberChannelApi h) => h.AckAsync(c, eventId));
         api.MapPost("member/channel/support/ticket", (HttpContext c, SupportTicketApi h) => h.CreateAsync(c));
         api.MapPut("v1/admin/members/{userId}", (HttpContext c, string userId, MembersApi h) => h.PutAsync(c, userId));
+
+        api.MapPost("v1/rooms", (HttpContext c, RoomsApi h) => h.CreateAsync(c));
+        api.MapGet("v1/rooms", (HttpContext c, RoomsApi h) => h.ListAsync(c));
+        api.MapGet("v1/rooms/{roomId}", (HttpContext c, string roomId, RoomsApi h) => h.GetAsync(c, roomId));
+        api.MapPut("v1/rooms/{roomId}/members/{userId}", (HttpContext c, string roomId, string userId, RoomsApi h) => h.SetMemberAsync(c, roomId, userId));
+        api.MapDelete("v1/rooms/{roomId}/members/{userId}", (HttpContext c, string roomId, string userId, RoomsApi h) => h.RemoveMemberAsync(c, roomId, userId));
+        api.MapPost("v1/rooms/{roomId}/files", (HttpContext c, string roomId, RoomFilesApi h) => h.UploadAsync(c, roomId))
+            .WithMetadata(new RequestSizeLimitAttribute(RoomFilesApi.MaxUploadRequestBytes));
+        api.MapPost("v1/rooms/{roomId}/files/upload-url", (HttpContext c, string roomId, RoomFilesApi h) => h.CreateUploadUrlAsync(c, roomId));
+        api.MapPost("v1/rooms/{roomId}/files/{fileId}/complete", (HttpContext c, string roomId, string fileId, RoomFilesApi h) => h.CompleteUploadAsync(c, roomId, fileId));
+        api.MapGet("v1/rooms/{roomId}/files", (HttpContext c, string roomId, RoomFilesApi h) => h.ListAsync(c, roomId));
+        api.MapGet("v1/rooms/{roomId}/files/{fileId}", (HttpContext c, string roomId, string fileId, RoomFilesApi h) => h.GetAsync(c, roomId, fileId));
+        api.MapDelete("v1/rooms/{roomId}/files/{fileId}", (HttpContext c, string roomId, string fileId, RoomFilesApi h) => h.DeleteAsync(c, roomId, fileId));
+        api.MapPost("v1/rooms/{roomId}/files/{fileId}/restore", (HttpContext c, string roomId, string fileId, RoomFilesApi h) => h.RestoreAsync(c, roomId, fileId));
     }
 }

@@ -1,5 +1,6 @@
 using Serverless.Core.DeadLetters;
 using Serverless.Core.Devices;
+using Serverless.Core.Files;
 using Serverless.Core.Hosting;
 using Serverless.Core.Inbox;
 using Serverless.Core.Notifications;
@@ -22,5 +23,6 @@ public static class StandaloneTriggers
         var cleanup = configuration.GetValue("Standalone:CleanupInterval", TimeSpan.FromMinutes(5));
         yield return new("InboxCleanup", cleanup, (sp, ct) => sp.GetRequiredService<InboxCleanup>().RunAsync(ct));
         yield return new("DeviceCleanup", cleanup, (sp, ct) => sp.GetRequiredService<DeviceCleanup>().RunAsync(ct));
+        yield return new("RoomFilePurge", cleanup, (sp, ct) => sp.GetRequiredService<RoomFilePurge>().RunAsync(ct));
     }
 }

@@ -10,6 +10,9 @@ using Serverless.Core.Health;
 using Serverless.Core.Inbox;
 using Serverless.Core.Notifications;
 using Serverless.Core.Notifications.Templates;
+using Serverless.Core.Realtime;
+using Serverless.Core.Rooms;
+using Serverless.Core.Files;
 using Serverless.Storage;
 
 namespace Serverless.Core.Hosting;
@@ -59,6 +62,15 @@ public static class ServerlessServiceCollectionExtensions
 
         // Member channel: mobile devices, event polling and acks, member administration, support tickets.
         services.AddMemberChannel();
+
+        // Rooms and room files: membership, SignalR room groups, Blob uploads with SAS links, soft delete and purge.
+        services.AddOptions<FilesOptions>().BindConfiguration(FilesOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<RoomStore>();
+        services.AddSingleton<IRealtimeGroupSource, RoomGroupSource>();
+        services.AddSingleton<RoomFileStore>();
+        services.AddSingleton<RoomFilePurge>();
+        services.AddScoped<RoomsApi>();
+        services.AddScoped<RoomFilesApi>();
         return services;
     }
 }

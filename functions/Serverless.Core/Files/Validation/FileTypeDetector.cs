@@ -54,6 +54,14 @@ public static class FileTypeDetector
     /// <summary>Every extension that can be accepted, lower-case with the dot.</summary>
     public static IReadOnlyCollection<string> AllowedExtensions { get; } = All.SelectMany(type => type.Extensions).ToArray();
 
+    /// <summary>The kind a file with this extension (lower-case, with the dot) would be accepted as, before its content is seen.</summary>
+    public static bool TryGetKindOfExtension(string extension, out FileKind kind)
+    {
+        var type = Array.Find(All, t => t.Extensions.Contains(extension));
+        kind = type?.Kind ?? default;
+        return type is not null;
+    }
+
     public static long MaxBytes(FileKind kind) => kind switch
     {
         FileKind.Image => MaxImageBytes,
