@@ -150,7 +150,9 @@ public sealed class RoomFilesApi(
                 NormalizeDescription(body.Description), caller.UserId, now, null, null, null),
             cancellationToken);
         var expiresAt = now.AddMinutes(options.Value.UploadUrlMinutes);
-        var uploadUrl = await files.Blob(file).GenerateSasUriAsync(BlobSasPermissions.Create | BlobSasPermissions.Write, expiresAt, cancellationToken: cancellationToken);
+        // Create without Write: Azure lets the client write the blob once but never overwrite it, so content swapped in
+        // after /complete validated it is refused. (Azurite does not enforce this distinction.)
+        var uploadUrl = await files.Blob(file).GenerateSasUriAsync(BlobSasPermissions.Create, expiresAt, cancellationToken: cancellationToken);
         return Results.Json(new { fileId = file.FileId, uploadUrl = uploadUrl.AbsoluteUri, expiresAt }, ApiJson.Options, statusCode: StatusCodes.Status201Created);
     });
 
