@@ -44,8 +44,11 @@ public static class StandaloneHost
         {
             o.IncludeScopes = true;
             o.UseUtcTimestamp = true;
-            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
         });
+
+        // Per-request framework chatter drowns the application's own lines; appsettings or --Logging:... can lower it again.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 
         builder.Services.AddServerless(builder.Configuration);
         builder.Services.AddStandaloneHosting(builder.Configuration);
