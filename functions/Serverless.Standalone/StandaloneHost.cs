@@ -47,7 +47,7 @@ public static class StandaloneHost
             o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
         });
 
-        // Per-request framework chatter drowns the application's own lines; appsettings or --Logging:... can lower it again.
+        // Per-request framework chatter drowns the application's own lines.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 
         builder.Services.AddServerless(builder.Configuration);
