@@ -91,18 +91,8 @@ public sealed class AuditLog(StorageAccount account, TimeProvider time)
             filter += TableFilter.Create($" and Actor eq {actor}");
         }
 
-        var items = new List<AuditEntry>(limit + 1);
-        string? continuation = null;
-        do
-        {
-            var page = await _table.QueryPageAsync(filter, null, limit + 1 - items.Count, continuation, cancellationToken);
-            items.AddRange(page.Items.Select(ToEntry));
-            continuation = page.ContinuationToken;
-        }
-        while (items.Count <= limit && continuation is not null);
-
-        var more = items.Count > limit;
-        return (more ? items.GetRange(0, limit) : items, more);
+        var (entities, more) = await _table.QueryLimitAsync(filter, null, limit, cancellationToken);
+        return (entities.Select(ToEntry).ToArray(), more);
     }
 
     private static AuditEntry ToEntry(TableEntity e) => new(

@@ -65,18 +65,8 @@ public sealed class DeadLetterStore(StorageAccount account, ProcessingErrorStore
     public async Task<(IReadOnlyList<DeadLetter> Items, bool More)> ListAsync(string tenantId, string? afterId, int limit, CancellationToken cancellationToken)
     {
         var filter = TableFilter.Create($"PartitionKey eq {tenantId} and RowKey gt {afterId ?? ""}");
-        var items = new List<DeadLetter>(limit + 1);
-        string? continuation = null;
-        do
-        {
-            var page = await _table.QueryPageAsync(filter, null, limit + 1 - items.Count, continuation, cancellationToken);
-            items.AddRange(page.Items.Select(ToDeadLetter));
-            continuation = page.ContinuationToken;
-        }
-        while (items.Count <= limit && continuation is not null);
-
-        var more = items.Count > limit;
-        return (more ? items.GetRange(0, limit) : items, more);
+        var (entities, more) = await _table.QueryLimitAsync(filter, null, limit, cancellationToken);
+        return (entities.Select(ToDeadLetter).ToArray(), more);
     }
 
     public async Task<DeadLetter?> GetAsync(string tenantId, string id, CancellationToken cancellationToken)

@@ -176,18 +176,8 @@ public sealed class InboxStore
         var lower = afterRowKey ?? InboxKeys.NotificationPrefix;
         var query = TableFilter.Create($"PartitionKey eq {pk} and RowKey gt {lower} and RowKey lt {InboxKeys.NotificationUpperBound} and ExpiresAt gt {_time.GetUtcNow()}")
                     + filter.ToODataSuffix();
-        var items = new List<InboxItem>(limit + 1);
-        string? continuation = null;
-        do
-        {
-            var page = await _table.QueryPageAsync(query, null, limit + 1 - items.Count, continuation, cancellationToken);
-            items.AddRange(page.Items.Select(InboxItem.FromEntity));
-            continuation = page.ContinuationToken;
-        }
-        while (items.Count <= limit && continuation is not null);
-
-        var more = items.Count > limit;
-        return (more ? items.GetRange(0, limit) : items, more);
+        var (entities, more) = await _table.QueryLimitAsync(query, null, limit, cancellationToken);
+        return (entities.Select(InboxItem.FromEntity).ToArray(), more);
     }
 
     /// <summary>
