@@ -109,6 +109,34 @@ public sealed class HealthTests(AzuriteFixture azurite)
         await response.AssertErrorAsync(HttpStatusCode.Forbidden, "FORBIDDEN");
     }
 
+    [Fact]
+    public void Start_WithMalformedStorageConnection_FailsNamingTheSetting()
+    {
+        var error = Assert.ThrowsAny<Exception>(() => Standalone.StandaloneHost.Build([], new Dictionary<string, string?>
+        {
+            ["AzureWebJobsStorage"] = "AccountName=devstoreaccount1;AccountKey=not base64!;DefaultEndpointsProtocol=http",
+            ["urls"] = "http://127.0.0.1:0",
+        }));
+
+        Assert.Contains("AzureWebJobsStorage", error.Message);
+        Assert.DoesNotContain("not base64!", error.Message);
+    }
+
+    [Fact]
+    public async Task Start_WithShortAuthSigningKey_FailsNamingTheSetting()
+    {
+        var app = Standalone.StandaloneHost.Build([], new Dictionary<string, string?>
+        {
+            ["AzureWebJobsStorage"] = azurite.ConnectionString,
+            ["Auth:SigningKey"] = "too-short",
+            ["urls"] = "http://127.0.0.1:0",
+        });
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => app.StartAsync());
+        Assert.Contains("SigningKey", error.Message);
+        await app.DisposeAsync();
+    }
+
     private static int FreePort()
     {
         using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
