@@ -46,7 +46,7 @@ public sealed record MachineInfo(int Cores, long MemoryBytes, string Os, string 
 }
 
 /// <summary>Single-entity inserts per second through Serverless.Storage's TableClient.AddEntityAsync.</summary>
-public sealed record CeilingResult(int Inserts, int Concurrency, double Seconds, double InsertsPerSecond);
+public sealed record CeilingResult(int Inserts, int Concurrency, double Seconds, double InsertsPerSecond, double HostCpuSeconds, double AzuriteCpuSeconds);
 
 /// <summary>Storage requests in a window, by service, and per delivered notification.</summary>
 public sealed record StorageTransactions(long Table, long Queue, long Blob, long Total, double PerDelivery, IReadOnlyDictionary<string, long> ByOperation);
@@ -60,16 +60,24 @@ public sealed record FanOutResult(
     long Delivered,
     long Duplicates,
     double Seconds,
+    double PublishSeconds,
     double RowsPerSecond,
     double RatioToCeiling,
     StorageTransactions Transactions,
-    int MaxStorageRequestsInFlight);
+    long TrailingQueueDeletes,
+    double PerDeliveryWithTrailingDeletes,
+    int MaxStorageRequestsInFlight,
+    double HostCpuSeconds,
+    double AzuriteCpuSeconds);
 
 /// <summary>Storage requests of the idle host (queue polling, timers).</summary>
 public sealed record IdleResult(double Seconds, long Table, long Queue, long Blob, double RequestsPerSecond, IReadOnlyDictionary<string, long> ByOperation);
 
 /// <summary>POST /api/v1/events accepted (202 read) to notificationCreated read from the Node client's stdout, one clock.</summary>
-public sealed record LatencyResult(int Samples, int Missing, double P50Ms, double P95Ms, double P99Ms, double MaxMs, double PublishRoundTripP50Ms);
+/// <remarks>Split at the row commit (the delivered meter): 202 -> committed is queue pickup + table batch; committed -> received is SignalR + Node.</remarks>
+public sealed record LatencyResult(
+    int Samples, int Missing, double P50Ms, double P95Ms, double P99Ms, double MaxMs, double PublishRoundTripP50Ms,
+    double ToCommitP50Ms, double ToCommitP99Ms, double CommitToReceiptP50Ms, double CommitToReceiptP99Ms);
 
 /// <summary>GET /api/v1/notifications?limit=20 for a user with <see cref="Rows"/> notifications.</summary>
 public sealed record InboxReadResult(

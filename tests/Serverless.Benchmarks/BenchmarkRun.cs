@@ -46,8 +46,7 @@ public static class BenchmarkRun
         report = report with { Ceiling = ceiling };
 
         // A small fan-out first, so JIT and first-use costs of the delivery path are not charged to the measured runs.
-        await FanOutStep.RunAsync(host, "warm-up", "", [Users("warmup", 20)], 1, ceiling.InsertsPerSecond, cancellationToken);
-        await WaitForIdleQueuesAsync(options, cancellationToken);
+        await FanOutStep.RunAsync(host, "warm-up", "", [Users("warmup", 20)], 1, ceiling.InsertsPerSecond, options.SettleDelay, cancellationToken);
 
         var baseline = WorkingSetSampler.Current();
         await using var sampler = new WorkingSetSampler();
@@ -58,19 +57,16 @@ public static class BenchmarkRun
 
         log.WriteLine($"2/6 fan-out: one event to {n} fresh recipients, then again to the same {n} ...");
         fanOuts.Add(await FanOutStep.RunAsync(host, "fanout-cold", $"1 event to {n} fresh users (counter cache cold)",
-            [recipients], 1, ceiling.InsertsPerSecond, cancellationToken));
-        await WaitForIdleQueuesAsync(options, cancellationToken);
+            [recipients], 1, ceiling.InsertsPerSecond, options.SettleDelay, cancellationToken));
         fanOuts.Add(await FanOutStep.RunAsync(host, "fanout-warm", $"1 event to the same {n} users (counter cache warm)",
-            [recipients], 1, ceiling.InsertsPerSecond, cancellationToken));
+            [recipients], 1, ceiling.InsertsPerSecond, options.SettleDelay, cancellationToken));
         var peakFanOut = sampler.Peak;
-        await WaitForIdleQueuesAsync(options, cancellationToken);
 
         log.WriteLine($"2/6 {e} events to one distinct recipient each, then {e} events to one user ...");
         fanOuts.Add(await FanOutStep.RunAsync(host, "events-distinct", $"{e} events, each to its own fresh user",
-            Users("single", options.SingleRecipientEvents).Select(u => (IReadOnlyList<string>)[u]).ToArray(), 16, ceiling.InsertsPerSecond, cancellationToken));
-        await WaitForIdleQueuesAsync(options, cancellationToken);
+            Users("single", options.SingleRecipientEvents).Select(u => (IReadOnlyList<string>)[u]).ToArray(), 16, ceiling.InsertsPerSecond, options.SettleDelay, cancellationToken));
         fanOuts.Add(await FanOutStep.RunAsync(host, "events-same-user", $"{e} events to one user (hot partition)",
-            Enumerable.Repeat<IReadOnlyList<string>>(["hot-user"], options.SingleRecipientEvents).ToArray(), 16, ceiling.InsertsPerSecond, cancellationToken));
+            Enumerable.Repeat<IReadOnlyList<string>>(["hot-user"], options.SingleRecipientEvents).ToArray(), 16, ceiling.InsertsPerSecond, options.SettleDelay, cancellationToken));
         var peakAll = sampler.Peak;
         report = report with { FanOuts = fanOuts, Memory = new MemoryResult(baseline, peakFanOut, peakAll) };
 
@@ -94,16 +90,8 @@ public static class BenchmarkRun
     private static string[] Users(string prefix, int count) =>
         Enumerable.Range(0, count).Select(i => $"{prefix}-{i.ToString("D5", CultureInfo.InvariantCulture)}").ToArray();
 
-    /// <summary>
-    /// Lets the queue runners finish deleting messages and back off, so one scenario's tail is not counted in the next.
-    /// The back-off doubles from 100 ms to 2 s, i.e. it settles within about 4 s.
-    /// </summary>
-    private static Task WaitForIdleQueuesAsync(BenchmarkOptions options, CancellationToken cancellationToken) =>
-        Task.Delay(options.SettleDelay, cancellationToken);
-
     private static async Task<IdleResult> MeasureIdleAsync(BenchmarkHost host, BenchmarkOptions options, CancellationToken cancellationToken)
     {
-        await WaitForIdleQueuesAsync(options, cancellationToken);
         host.Requests.Reset();
         host.Ledger.Reset();
         var started = Stopwatch.GetTimestamp();

@@ -20,10 +20,13 @@ public static class CeilingStep
         // Warm-up: connections, JIT and Azurite's first-table costs are not the ceiling.
         await InsertAsync(table, 0, Math.Min(100, options.CeilingInserts), options.DeliveryConcurrency, cancellationToken);
 
+        var cpuBefore = ProcessCpu.Now();
         var started = Stopwatch.GetTimestamp();
         await InsertAsync(table, 1_000_000, options.CeilingInserts, options.DeliveryConcurrency, cancellationToken);
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-        return new CeilingResult(options.CeilingInserts, options.DeliveryConcurrency, seconds, options.CeilingInserts / seconds);
+        var cpuAfter = ProcessCpu.Now();
+        return new CeilingResult(options.CeilingInserts, options.DeliveryConcurrency, seconds, options.CeilingInserts / seconds,
+            cpuAfter.Host - cpuBefore.Host, cpuAfter.Azurite - cpuBefore.Azurite);
     }
 
     private static async Task InsertAsync(TableClient table, int offset, int count, int concurrency, CancellationToken cancellationToken)

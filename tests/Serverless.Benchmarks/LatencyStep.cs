@@ -18,6 +18,8 @@ public static class LatencyStep
 
         var latencies = new List<double>(options.LatencySamples);
         var roundTrips = new List<double>(options.LatencySamples);
+        var toCommit = new List<double>(options.LatencySamples);
+        var commitToReceipt = new List<double>(options.LatencySamples);
         var missing = 0;
         for (var i = 0; i < WarmUpEvents + options.LatencySamples; i++)
         {
@@ -39,6 +41,11 @@ public static class LatencyStep
             {
                 latencies.Add(Stopwatch.GetElapsedTime(accepted, received).TotalMilliseconds);
                 roundTrips.Add(Stopwatch.GetElapsedTime(sent, accepted).TotalMilliseconds);
+
+                // One event in flight, so the latest delivery is this event's row.
+                var committed = host.Deliveries.LastDeliveryTimestamp;
+                toCommit.Add(Stopwatch.GetElapsedTime(accepted, committed).TotalMilliseconds);
+                commitToReceipt.Add(Stopwatch.GetElapsedTime(committed, received).TotalMilliseconds);
             }
 
             // Low load: one event in flight, then a short pause.
@@ -52,6 +59,10 @@ public static class LatencyStep
             Percentiles.Of(latencies, 95),
             Percentiles.Of(latencies, 99),
             latencies.Count > 0 ? latencies.Max() : double.NaN,
-            Percentiles.Of(roundTrips, 50));
+            Percentiles.Of(roundTrips, 50),
+            Percentiles.Of(toCommit, 50),
+            Percentiles.Of(toCommit, 99),
+            Percentiles.Of(commitToReceipt, 50),
+            Percentiles.Of(commitToReceipt, 99));
     }
 }
