@@ -31,6 +31,19 @@ public static class ReportTable
                 $"{Format(reads.TenthPageP50Ms, "0.00")} ms vs 2 x {Format(reads.FirstPageP50Ms, "0.00")} ms", reads.TenthPageP50Ms <= 2 * reads.FirstPageP50Ms));
         }
 
+        if (report.Soak is { } soak)
+        {
+            targets.Add(new("soak: no 5xx responses", soak.ServerErrors.ToString(CultureInfo.InvariantCulture), soak.ServerErrors == 0));
+            targets.Add(new("soak: every accepted event delivered exactly once",
+                $"{soak.RecipientsVerified} of {soak.ExpectedDeliveries} recipients exact, {soak.Duplicates} duplicates",
+                soak.RecipientsWrong == 0 && soak.Duplicates == 0 && soak.RecipientsVerified == soak.ExpectedDeliveries));
+
+            // "Near its start": the working set may keep some committed GC segments, so a quarter above start is allowed.
+            targets.Add(new("soak: working set after forced GC <= 1.25 x start",
+                $"{Megabytes(soak.WorkingSetEndAfterGcBytes)} vs {Megabytes(soak.WorkingSetStartBytes)} (peak {Megabytes(soak.WorkingSetPeakBytes)})",
+                soak.WorkingSetEndAfterGcBytes <= 1.25 * soak.WorkingSetStartBytes));
+        }
+
         return targets;
     }
 
@@ -126,8 +139,11 @@ public static class ReportTable
         }
 
         output.WriteLine(report.Completed ? "Completed." : "Did not complete cleanly.");
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Storage requests by operation in the cold one-event fan-out: {Operations(report, "fanout-cold")}"));
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"... and in the warm one: {Operations(report, "fanout-warm")}"));
+        if (report.FanOuts.Count > 0)
+        {
+            output.WriteLine($"Storage requests by operation in the cold one-event fan-out: {Operations(report, "fanout-cold")}");
+            output.WriteLine($"... and in the warm one: {Operations(report, "fanout-warm")}");
+        }
     }
 
     private static string Operations(BenchmarkReport report, string name) =>
