@@ -1,0 +1,68 @@
+using System.Diagnostics;
+
+namespace Serverless.Benchmarks;
+
+/// <summary>
+/// Step 4: one event at a time to a user connected with the real JavaScript SignalR client; latency is from the 202 of
+/// POST /api/v1/events to the notificationCreated line arriving from the client, both read from Stopwatch.
+/// </summary>
+public static class LatencyStep
+{
+    private const int WarmUpEvents = 5;
+
+    public static async Task<LatencyResult> RunAsync(BenchmarkHost host, BenchmarkOptions options, CancellationToken cancellationToken)
+    {
+        const string user = "bench-latency";
+        await using var client = await NodeSignalRListener.ConnectAsync(host.BaseAddress, host.Token(user), cancellationToken);
+        string[] recipients = [user];
+
+        var latencies = new List<double>(options.LatencySamples);
+        var roundTrips = new List<double>(options.LatencySamples);
+        var toCommit = new List<double>(options.LatencySamples);
+        var commitToReceipt = new List<double>(options.LatencySamples);
+        var missing = 0;
+        for (var i = 0; i < WarmUpEvents + options.LatencySamples; i++)
+        {
+            var sent = Stopwatch.GetTimestamp();
+            var eventId = await host.PublishAsync(recipients, cancellationToken);
+            var accepted = Stopwatch.GetTimestamp();
+            long received;
+            try
+            {
+                received = await client.ReceivedAsync(eventId).WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
+            }
+            catch (TimeoutException)
+            {
+                missing += i >= WarmUpEvents ? 1 : 0;
+                continue;
+            }
+
+            if (i >= WarmUpEvents)
+            {
+                latencies.Add(Stopwatch.GetElapsedTime(accepted, received).TotalMilliseconds);
+                roundTrips.Add(Stopwatch.GetElapsedTime(sent, accepted).TotalMilliseconds);
+
+                // One event in flight, so the latest delivery is this event's row.
+                var committed = host.Deliveries.LastDeliveryTimestamp;
+                toCommit.Add(Stopwatch.GetElapsedTime(accepted, committed).TotalMilliseconds);
+                commitToReceipt.Add(Stopwatch.GetElapsedTime(committed, received).TotalMilliseconds);
+            }
+
+            // Low load: one event in flight, then a short pause.
+            await Task.Delay(options.LatencyGap, cancellationToken);
+        }
+
+        return new LatencyResult(
+            latencies.Count,
+            missing,
+            Percentiles.Of(latencies, 50),
+            Percentiles.Of(latencies, 95),
+            Percentiles.Of(latencies, 99),
+            latencies.Count > 0 ? latencies.Max() : double.NaN,
+            Percentiles.Of(roundTrips, 50),
+            Percentiles.Of(toCommit, 50),
+            Percentiles.Of(toCommit, 99),
+            Percentiles.Of(commitToReceipt, 50),
+            Percentiles.Of(commitToReceipt, 99));
+    }
+}

@@ -1,0 +1,13 @@
+using Serverless.Benchmarks;
+
+// dotnet run -c Release --project tests/Serverless.Benchmarks -- [--smoke] [--soak [seconds]] [--out path.json]
+var options = BenchmarkOptions.Parse(args);
+using var cancellation = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    cancellation.Cancel();
+};
+
+var report = await BenchmarkRun.RunAsync(options, Console.Out, cancellation.Token);
+return report.Completed ? 0 : 1;
