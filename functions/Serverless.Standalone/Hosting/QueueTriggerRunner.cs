@@ -32,8 +32,14 @@ public sealed class QueueTriggerOptions
     public TimeSpan ShutdownGracePeriod { get; set; } = TimeSpan.FromSeconds(10);
 }
 
-/// <summary>A queue-triggered function: the queue it listens to and what runs per message.</summary>
-public sealed record QueueTrigger(string QueueName, Func<IServiceProvider, QueueMessageContext, CancellationToken, Task> Handler);
+/// <summary>
+/// A queue-triggered function: the queue it listens to, what runs per message, and optionally a longer idle polling
+/// ceiling for queues where a few seconds of delay cost nothing (every idle poll is a billed storage transaction).
+/// </summary>
+public sealed record QueueTrigger(
+    string QueueName,
+    Func<IServiceProvider, QueueMessageContext, CancellationToken, Task> Handler,
+    TimeSpan? MaxPollingInterval = null);
 
 /// <summary>
 /// Runs one queue trigger: polls with back-off, processes up to BatchSize + NewBatchThreshold messages at once,
@@ -108,7 +114,7 @@ public sealed class QueueTriggerRunner(
                 }
 
                 await WaitAsync(delay, stoppingToken);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, options.MaxPollingInterval.Ticks));
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, (trigger.MaxPollingInterval ?? options.MaxPollingInterval).Ticks));
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -160,6 +166,7 @@ public sealed class QueueTriggerRunner(
                 {
                     await poison.SendMessageAsync(message.MessageText, cancellationToken: CancellationToken.None);
                     await DeleteAsync(queue, message);
+                    activity.NotifyEnqueued(poison.Name); // the poison runner polls slowly when idle; wake it
                 }
                 catch (Exception poisonError)
                 {
