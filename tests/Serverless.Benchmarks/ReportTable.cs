@@ -84,6 +84,7 @@ public static class ReportTable
             rows.Add(("4 latency", $"202 -> notificationCreated, {l.Samples} events", $"p50 {Format(l.P50Ms, "0.00")} ms, p95 {Format(l.P95Ms, "0.00")} ms, p99 {Format(l.P99Ms, "0.00")} ms, max {Format(l.MaxMs, "0.00")} ms"));
             rows.Add(("4 latency", "split at row commit: 202 -> commit, commit -> received", $"p50 {Format(l.ToCommitP50Ms, "0.00")} / p99 {Format(l.ToCommitP99Ms, "0.00")} ms, p50 {Format(l.CommitToReceiptP50Ms, "0.00")} / p99 {Format(l.CommitToReceiptP99Ms, "0.00")} ms"));
             rows.Add(("4 latency", "publish round trip (POST -> 202) p50", $"{Format(l.PublishRoundTripP50Ms, "0.00")} ms; missing {l.Missing}"));
+            rows.Add(("4 latency", "storage floor: queue receive + 3-entity transaction, no product", $"p50 {Format(l.StorageFloorP50Ms, "0.00")} ms, p99 {Format(l.StorageFloorP99Ms, "0.00")} ms ({Format(l.StorageFloorP99Ms / l.StorageFloorP50Ms, "0.0")} x)"));
         }
 
         if (report.InboxReads is { } r)
