@@ -125,6 +125,7 @@ module storage './app/storage.bicep' = {
     containerNames: [
       deploymentStorageContainerName
       'room-files'
+      'event-payloads'
     ]
   }
 }
