@@ -33,6 +33,11 @@ public sealed class InboxStore
     // which is what keeps a delivery at one storage transaction.
     private readonly ConcurrentDictionary<string, InboxCounter> _counters = new(StringComparer.Ordinal);
 
+    // Whether cache misses lately were brand-new users (no counter row yet). At or above zero, a miss skips the counter
+    // read and inserts the counter optimistically: one transaction for a new user instead of two, three for an
+    // existing one. The score follows what misses turn out to be, so the cheaper strategy wins for the traffic at hand.
+    private int _newUserScore;
+
     // Serialises deliveries to the same user inside this process so they do not fight over the counter ETag.
     private readonly SemaphoreSlim[] _stripes = Enumerable.Range(0, 256).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
 
@@ -52,9 +57,28 @@ public sealed class InboxStore
         await stripe.WaitAsync(cancellationToken);
         try
         {
+            var mayGuessNew = true;
             for (var attempt = 1; ; attempt++)
             {
-                var counter = _counters.TryGetValue(pk, out var cached) ? cached : await ReadCounterAsync(pk, cancellationToken);
+                InboxCounter counter;
+                var guessedNew = false;
+                if (_counters.TryGetValue(pk, out var cached))
+                {
+                    counter = cached;
+                }
+                else if (mayGuessNew && Volatile.Read(ref _newUserScore) >= 0)
+                {
+                    // Recent cache misses were mostly brand-new users: skip the read and insert the counter. If it
+                    // exists after all, the transaction fails on it and we fall back to reading it.
+                    counter = InboxCounter.Empty;
+                    guessedNew = true;
+                }
+                else
+                {
+                    counter = await ReadCounterAsync(pk, cancellationToken);
+                    AdjustNewUserScore(counter.ETag is null ? +1 : -1);
+                }
+
                 var now = _time.GetUtcNow();
                 var seq = counter.Seq + 1;
 
@@ -107,6 +131,11 @@ public sealed class InboxStore
                 try
                 {
                     var etags = await _table.SubmitTransactionAsync(actions, cancellationToken);
+                    if (guessedNew)
+                    {
+                        AdjustNewUserScore(+1);
+                    }
+
                     var committed = next with { ETag = etags[1] };
                     Remember(pk, committed);
                     row.ETag = etags[2];
@@ -115,6 +144,13 @@ public sealed class InboxStore
                 catch (TableTransactionFailedException ex) when (ex.FailedIndex == 0 && ex.Status == 409)
                 {
                     return new DeliveryResult(DeliveryStatus.AlreadyDelivered, null, counter, false, false);
+                }
+                catch (TableTransactionFailedException ex) when (guessedNew && ex.FailedIndex == 1 && ex.Status == 409)
+                {
+                    // The user was not new: their counter exists. Read it and go again; lean towards reading first.
+                    AdjustNewUserScore(-2);
+                    mayGuessNew = false;
+                    continue;
                 }
                 catch (StorageRequestFailedException ex) when (ex.Status is 409 or 412 && attempt < MaxAttempts)
                 {
@@ -388,6 +424,17 @@ public sealed class InboxStore
     }
 
     public void Forget(string partitionKey) => _counters.TryRemove(partitionKey, out _);
+
+    private void AdjustNewUserScore(int delta)
+    {
+        int current, next;
+        do
+        {
+            current = Volatile.Read(ref _newUserScore);
+            next = Math.Clamp(current + delta, -16, 16);
+        }
+        while (Interlocked.CompareExchange(ref _newUserScore, next, current) != current);
+    }
 
     private static TableEntity CounterUpdate(string pk, InboxCounter next) => new(pk, InboxKeys.CounterRowKey) { ["Unread"] = next.Unread };
 

@@ -57,6 +57,35 @@ public sealed class ProcessingTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task ExistingUsers_DeliveredByAProcessThatNeverSawThem_ContinueTheirSequence()
+    {
+        // The second process starts out guessing that unknown users are new; for existing users that guess fails on
+        // the counter row and it falls back to reading it.
+        await using var first = await TestHost.StartAsync(azurite);
+        await using var second = await TestHost.StartAsync(azurite);
+        var tenant = "t-" + Guid.NewGuid().ToString("N")[..8];
+        var users = Enumerable.Range(0, 6).Select(i => $"existing{i}").ToArray();
+        for (var i = 0; i < 3; i++)
+        {
+            await Process(first, Envelope(tenant, users));
+        }
+
+        await Process(second, Envelope(tenant, users));
+        await Process(second, Envelope(tenant, [.. users, "brand-new"]));
+
+        var inbox = first.Services.GetRequiredService<InboxStore>();
+        foreach (var user in users)
+        {
+            var counter = await inbox.ReadCounterAsync(InboxKeys.Partition(tenant, user), default);
+            Assert.Equal(5, counter.Seq);
+            Assert.Equal(5, counter.Unread);
+            Assert.Equal(5, (await Rows(first, tenant, user)).Count(r => r.RowKey.StartsWith(InboxKeys.NotificationPrefix, StringComparison.Ordinal)));
+        }
+
+        Assert.Equal(1, (await inbox.ReadCounterAsync(InboxKeys.Partition(tenant, "brand-new"), default)).Seq);
+    }
+
+    [Fact]
     public async Task LargeRecipientList_IsSplitIntoChunkMessages_AndEveryoneGetsOneRow()
     {
         await using var host = await TestHost.StartAsync(azurite, new Dictionary<string, string?> { ["Notifications:ChunkSize"] = "10" });
