@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Serverless.Benchmarks;
 
@@ -59,6 +60,11 @@ public static class BenchmarkRun
         fanOuts.Add(await FanOutStep.RunAsync(host, "fanout-cold", $"1 event to {n} fresh users (counter cache cold)",
             [recipients], 1, ceiling.InsertsPerSecond, options.SettleDelay, cancellationToken));
         fanOuts.Add(await FanOutStep.RunAsync(host, "fanout-warm", $"1 event to the same {n} users (counter cache warm)",
+            [recipients], 1, ceiling.InsertsPerSecond, options.SettleDelay, cancellationToken));
+
+        // Existing users this instance has not written (a new or scaled-out instance): the counter cache is emptied.
+        host.Services.GetRequiredService<Serverless.Core.Inbox.InboxStore>().ForgetAll();
+        fanOuts.Add(await FanOutStep.RunAsync(host, "fanout-existing-uncached", $"1 event to the same {n} users, counter cache emptied",
             [recipients], 1, ceiling.InsertsPerSecond, options.SettleDelay, cancellationToken));
         var peakFanOut = sampler.Peak;
 

@@ -425,6 +425,9 @@ public sealed class InboxStore
 
     public void Forget(string partitionKey) => _counters.TryRemove(partitionKey, out _);
 
+    /// <summary>Drops every cached counter, as a freshly started instance has none (the benchmark's "uncached" case).</summary>
+    public void ForgetAll() => _counters.Clear();
+
     private void AdjustNewUserScore(int delta)
     {
         int current, next;

@@ -28,7 +28,7 @@ public sealed class BenchmarkSmokeTests
             Assert.Equal(200, ceiling.Inserts);
             Assert.True(ceiling.InsertsPerSecond > 0);
 
-            Assert.Equal(["fanout-cold", "fanout-warm", "events-distinct", "events-same-user"], report.FanOuts.Select(f => f.Name));
+            Assert.Equal(["fanout-cold", "fanout-warm", "fanout-existing-uncached", "events-distinct", "events-same-user"], report.FanOuts.Select(f => f.Name));
             foreach (var fanOut in report.FanOuts)
             {
                 Assert.Equal(50, fanOut.ExpectedDeliveries);
@@ -62,12 +62,12 @@ public sealed class BenchmarkSmokeTests
             var memory = Assert.IsType<MemoryResult>(report.Memory);
             Assert.True(memory.BaselineBytes > 0 && memory.PeakDuringAllDeliveryStepsBytes >= memory.PeakDuringFanOutBytes);
 
-            Assert.Equal(6, report.Targets.Count);
+            Assert.Equal(8, report.Targets.Count);
             Assert.Contains("Targets (reported, not enforced)", log.ToString());
 
             using var json = JsonDocument.Parse(await File.ReadAllTextAsync(output));
             Assert.Equal(report.GitCommit, json.RootElement.GetProperty("gitCommit").GetString());
-            Assert.Equal(4, json.RootElement.GetProperty("fanOuts").GetArrayLength());
+            Assert.Equal(5, json.RootElement.GetProperty("fanOuts").GetArrayLength());
         }
         finally
         {
