@@ -6,7 +6,6 @@ using Serverless.Standalone.Hosting;
 using Serverless.Standalone.Realtime;
 using Microsoft.AspNetCore.SignalR;
 using Serverless.Core.Realtime;
-using Serverless.Storage;
 
 namespace Serverless.Standalone;
 
@@ -56,14 +55,11 @@ public static class StandaloneHost
 
         var app = builder.Build();
 
-        // Resolve storage now so a malformed connection fails at start, naming the setting.
-        app.Services.GetRequiredService<StorageAccount>();
-
+        // (A malformed storage connection already failed in AddServerless, which parses it while registering.)
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Serverless.Requests");
         app.Use(async (context, next) =>
         {
-            var correlationId = Correlation.GetOrCreate(context);
-            var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Serverless.Requests");
-            using var scope = logger.BeginScope(new Dictionary<string, object> { ["CorrelationId"] = correlationId });
+            using var scope = Correlation.BeginScope(context, logger);
             try
             {
                 await next(context);

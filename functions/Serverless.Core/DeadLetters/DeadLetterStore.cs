@@ -69,12 +69,6 @@ public sealed class DeadLetterStore(StorageAccount account, ProcessingErrorStore
         return (entities.Select(ToDeadLetter).ToArray(), more);
     }
 
-    public async Task<DeadLetter?> GetAsync(string tenantId, string id, CancellationToken cancellationToken)
-    {
-        var entity = await _table.GetEntityAsync(tenantId, id, cancellationToken: cancellationToken);
-        return entity is null ? null : ToDeadLetter(entity);
-    }
-
     /// <summary>Puts the original message back on its queue. Processing is idempotent, so replaying twice delivers once.</summary>
     public async Task<DeadLetter?> ReplayAsync(string tenantId, string id, string replayedBy, CancellationToken cancellationToken)
     {

@@ -12,8 +12,7 @@ public static class ApiEndpoint
 {
     public static async Task<IResult> RunAsync(HttpContext context, ILogger logger, Func<Task<IResult>> handler)
     {
-        var correlationId = Correlation.GetOrCreate(context);
-        using var scope = logger.BeginScope(new Dictionary<string, object> { ["CorrelationId"] = correlationId });
+        using var scope = Correlation.BeginScope(context, logger);
         try
         {
             return await handler();

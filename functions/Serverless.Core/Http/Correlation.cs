@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 
 namespace Serverless.Core.Http;
 
@@ -7,6 +8,7 @@ public static class Correlation
 {
     public const string HeaderName = "x-correlation-id";
     private const string ItemKey = "Serverless.CorrelationId";
+    private const string ScopeKey = "Serverless.CorrelationScope";
 
     public static string GetOrCreate(HttpContext context)
     {
@@ -20,6 +22,21 @@ public static class Correlation
         context.Items[ItemKey] = id;
         context.Response.Headers[HeaderName] = id;
         return id;
+    }
+
+    /// <summary>
+    /// A logging scope carrying the correlation id, begun once per request: the standalone host opens it in its
+    /// middleware, the Functions host in ApiEndpoint; a second call in the same request returns null.
+    /// </summary>
+    public static IDisposable? BeginScope(HttpContext context, ILogger logger)
+    {
+        if (context.Items.ContainsKey(ScopeKey))
+        {
+            return null;
+        }
+
+        context.Items[ScopeKey] = true;
+        return logger.BeginScope(new Dictionary<string, object> { ["CorrelationId"] = GetOrCreate(context) });
     }
 
     // Echoing arbitrary header values into logs and responses invites log forging; keep ids boring.

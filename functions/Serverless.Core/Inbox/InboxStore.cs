@@ -198,6 +198,13 @@ public sealed class InboxStore
         return counter;
     }
 
+    /// <summary>
+    /// The counter this instance last wrote, else a read. Writers guard it with its ETag, so a stale copy costs one
+    /// 412 (after which the caller forgets it and comes back here for a fresh read), never a wrong count.
+    /// </summary>
+    private async Task<InboxCounter> CachedOrReadCounterAsync(string partitionKey, CancellationToken cancellationToken) =>
+        _counters.TryGetValue(partitionKey, out var cached) ? cached : await ReadCounterAsync(partitionKey, cancellationToken);
+
     public async Task<InboxItem?> GetAsync(string tenantId, string userId, long seq, CancellationToken cancellationToken)
     {
         var entity = await _table.GetEntityAsync(InboxKeys.Partition(tenantId, userId), InboxKeys.NotificationRowKey(seq), cancellationToken: cancellationToken);
@@ -259,7 +266,7 @@ public sealed class InboxStore
                 return (false, false, InboxCounter.Empty);
             }
 
-            var counter = await ReadCounterAsync(pk, cancellationToken);
+            var counter = await CachedOrReadCounterAsync(pk, cancellationToken);
             if (entity.GetBoolean("IsRead") == true)
             {
                 return (true, false, counter);
@@ -291,7 +298,7 @@ public sealed class InboxStore
         var pk = InboxKeys.Partition(tenantId, userId);
         var ids = new List<string>();
         var query = TableFilter.Create($"PartitionKey eq {pk} and RowKey gt {InboxKeys.NotificationPrefix} and RowKey lt {InboxKeys.NotificationUpperBound} and IsRead eq {false}");
-        var counter = await ReadCounterAsync(pk, cancellationToken);
+        var counter = await CachedOrReadCounterAsync(pk, cancellationToken);
         for (var guard = 0; guard < 10_000; guard++)
         {
             var page = await _table.QueryPageAsync(query, ["PartitionKey", "RowKey", "IsRead"], 99, null, cancellationToken);
@@ -321,13 +328,6 @@ public sealed class InboxStore
             }
         }
 
-        if (counter.Unread != 0 && counter.ETag is not null)
-        {
-            // Nothing unread is left, so the count is zero whatever drift it had.
-            await FixUnreadAsync(pk, 0, cancellationToken);
-            counter = await ReadCounterAsync(pk, cancellationToken);
-        }
-
         return (ids, counter);
     }
 
@@ -343,7 +343,7 @@ public sealed class InboxStore
                 return (false, InboxCounter.Empty);
             }
 
-            var counter = await ReadCounterAsync(pk, cancellationToken);
+            var counter = await CachedOrReadCounterAsync(pk, cancellationToken);
             var wasUnread = entity.GetBoolean("IsRead") != true;
             var next = wasUnread ? counter with { Unread = Math.Max(0, counter.Unread - 1) } : counter;
             var actions = new List<TableTransactionAction> { new(TableTransactionActionType.Delete, entity, entity.ETag) };
@@ -397,30 +397,6 @@ public sealed class InboxStore
         }
 
         return null;
-    }
-
-    /// <summary>Sets the unread count of a partition to a known value (used after bulk changes and by cleanup).</summary>
-    public async Task FixUnreadAsync(string partitionKey, int unread, CancellationToken cancellationToken)
-    {
-        for (var attempt = 1; attempt <= MaxAttempts; attempt++)
-        {
-            _counters.TryRemove(partitionKey, out _);
-            var counter = await ReadCounterAsync(partitionKey, cancellationToken);
-            if (counter.ETag is null || counter.Unread == unread)
-            {
-                return;
-            }
-
-            try
-            {
-                await _table.UpdateEntityAsync(new TableEntity(partitionKey, InboxKeys.CounterRowKey) { ["Unread"] = unread }, counter.ETag, TableUpdateMode.Merge, cancellationToken);
-                _counters.TryRemove(partitionKey, out _);
-                return;
-            }
-            catch (StorageConcurrencyException)
-            {
-            }
-        }
     }
 
     public void Forget(string partitionKey) => _counters.TryRemove(partitionKey, out _);

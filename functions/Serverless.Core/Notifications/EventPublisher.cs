@@ -60,7 +60,8 @@ public sealed class EventPublisher(
 
         for (var attempt = 0; attempt < 5; attempt++)
         {
-            var existing = await _idempotency.GetEntityAsync(pk, rk, cancellationToken: cancellationToken);
+            // First try to claim the key outright (the common case costs no read); only a conflict needs the record.
+            var existing = attempt == 0 ? null : await _idempotency.GetEntityAsync(pk, rk, cancellationToken: cancellationToken);
             if (existing is not null && existing.GetDateTimeOffset("CreatedAt") is { } created && time.GetUtcNow() - created < window)
             {
                 if (existing.GetString("BodyHash") != bodyHash)

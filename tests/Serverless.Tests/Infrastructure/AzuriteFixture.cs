@@ -13,8 +13,6 @@ public sealed class AzuriteFixture : IAsyncLifetime
     /// <summary>A fixture over an Azurite some test started itself.</summary>
     public static AzuriteFixture ForConnectionString(string connectionString) => new() { _connectionString = connectionString };
 
-    public AzuriteProcess Process => _azurite ?? throw new InvalidOperationException("Azurite is not running.");
-
     public async Task InitializeAsync() => _azurite = await AzuriteProcess.StartAsync();
 
     public async Task DisposeAsync()

@@ -157,7 +157,6 @@ public sealed class ProcessingTests(AzuriteFixture azurite)
 
         var listed = await api.GetAsync("api/v1/notifications").ExpectJsonAsync();
         Assert.Equal(2, Assert.Single(listed.GetProperty("items").EnumerateArray()).GetProperty("seq").GetInt64());
-        (await api.GetAsync("api/v1/notifications/1")).Dispose();
         using (var expired = await api.GetAsync("api/v1/notifications/1"))
         {
             await expired.AssertErrorAsync(HttpStatusCode.NotFound, "NOTIFICATION_NOT_FOUND");
@@ -179,8 +178,7 @@ public sealed class ProcessingTests(AzuriteFixture azurite)
     {
         // Its own Azurite: this test removes the inbox table to make processing fail, then puts it back.
         await using var own = await AzuriteProcess.StartAsync();
-        var fixture = new ConnectionOnly(own.ConnectionString);
-        await using var host = await TestHost.StartAsync(fixture.AsFixture());
+        await using var host = await TestHost.StartAsync(AzuriteFixture.ForConnectionString(own.ConnectionString));
         var (tenant, user) = NewUser();
         var account = host.Services.GetRequiredService<StorageAccount>();
         await account.GetTableClient(StorageNames.InboxTable).DeleteTableAsync();
@@ -255,11 +253,5 @@ public sealed class ProcessingTests(AzuriteFixture azurite)
         }
 
         return rows;
-    }
-
-    /// <summary>Adapts a private Azurite to what TestHost expects.</summary>
-    private sealed class ConnectionOnly(string connectionString)
-    {
-        public AzuriteFixture AsFixture() => AzuriteFixture.ForConnectionString(connectionString);
     }
 }
