@@ -10,14 +10,11 @@ public sealed class StorageAccount
     public StorageAccount(StorageConnection connection, StorageClientOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        Connection = connection;
         options ??= new StorageClientOptions();
         _blob = new StorageServicePipeline(connection, StorageService.Blob, options);
         _queue = new StorageServicePipeline(connection, StorageService.Queue, options);
         _table = new StorageServicePipeline(connection, StorageService.Table, options);
     }
-
-    public StorageConnection Connection { get; }
 
     public TableClient GetTableClient(string tableName) => new(_table, tableName);
 

@@ -1,3 +1,4 @@
+using Azure.Core;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -68,11 +69,11 @@ public sealed class BenchmarkHost : IAsyncDisposable
         var azurite = await AzuriteProcess.StartAsync(cancellationToken: cancellationToken);
         var connection = StorageConnection.FromSettings(
             key => key == StorageNames.ConnectionSetting ? azurite.ConnectionString : null, StorageNames.ConnectionSetting);
-        var counter = new StorageRequestCounter(connection);
-        var ledger = new StorageRequestLedger(connection);
+        var counter = new StorageRequestCounter();
+        var ledger = new StorageRequestLedger();
         var clientOptions = new StorageClientOptions();
-        clientOptions.AdditionalPolicies.Add(counter);
-        clientOptions.AdditionalPolicies.Add(ledger);
+        clientOptions.AddPolicy(counter, HttpPipelinePosition.PerRetry);
+        clientOptions.AddPolicy(ledger, HttpPipelinePosition.PerRetry);
         var deliveries = new DeliveryMeter();
 
         var overrides = new Dictionary<string, string?>

@@ -9,7 +9,7 @@ namespace Serverless.Benchmarks;
 /// The evidence behind the request counts: every storage request attempt by service and operation (e.g. "queue GET messages",
 /// "table POST $batch"), and the most requests in flight at once. Added next to <see cref="StorageRequestCounter"/>.
 /// </summary>
-public sealed class StorageRequestLedger(StorageConnection connection) : HttpPipelinePolicy
+public sealed class StorageRequestLedger : HttpPipelinePolicy
 {
     private readonly ConcurrentDictionary<string, long> _byOperation = new(StringComparer.Ordinal);
     private int _inFlight;
@@ -56,10 +56,7 @@ public sealed class StorageRequestLedger(StorageConnection connection) : HttpPip
     private void Enter(HttpMessage message)
     {
         var uri = message.Request.Uri.ToUri();
-        var service = Under(uri, connection.TableEndpoint) ? "table"
-            : Under(uri, connection.QueueEndpoint) ? "queue"
-            : Under(uri, connection.BlobEndpoint) ? "blob"
-            : "other";
+        var service = StorageServiceProperty.Of(message)?.ToString().ToLowerInvariant() ?? "other";
         _byOperation.AddOrUpdate($"{service} {message.Request.Method} {Describe(uri)}", 1, (_, n) => n + 1);
 
         var inFlight = Interlocked.Increment(ref _inFlight);
@@ -71,9 +68,6 @@ public sealed class StorageRequestLedger(StorageConnection connection) : HttpPip
             }
         }
     }
-
-    private static bool Under(Uri uri, Uri endpoint) =>
-        uri.Authority == endpoint.Authority && uri.AbsolutePath.StartsWith(endpoint.AbsolutePath.TrimEnd('/'), StringComparison.Ordinal);
 
     // The kind of resource, without names or keys: "inbox(PartitionKey=...)" -> "entity", "inbox()" -> "query", "messages/{id}" -> "message".
     private static string Describe(Uri uri)

@@ -44,6 +44,10 @@ public sealed class BlobClient
         {
             long total = 0;
             var blockIds = new List<string>();
+
+            // Uncommitted blocks belong to the blob name, not the upload: a per-upload prefix keeps two concurrent
+            // uploads to the same name from committing each other's blocks. Ids must all have the same length.
+            var uploadPrefix = Guid.NewGuid().ToString("N") + "-";
             while (true)
             {
                 var filled = await FillAsync(content, buffer, cancellationToken);
@@ -62,7 +66,7 @@ public sealed class BlobClient
 
                 if (filled > 0)
                 {
-                    var blockId = Convert.ToBase64String(Encoding.ASCII.GetBytes("block-" + blockIds.Count.ToString("D6", CultureInfo.InvariantCulture)));
+                    var blockId = Convert.ToBase64String(Encoding.ASCII.GetBytes(uploadPrefix + blockIds.Count.ToString("D6", CultureInfo.InvariantCulture)));
                     await PutBlockAsync(blockId, buffer.AsMemory(0, filled), cancellationToken);
                     blockIds.Add(blockId);
                 }
@@ -108,15 +112,10 @@ public sealed class BlobClient
     public async Task<BlobProperties?> GetPropertiesAsync(CancellationToken cancellationToken = default)
     {
         using var message = _pipeline.CreateMessage(RequestMethod.Head, Uri.AbsoluteUri);
-        var response = await _pipeline.SendAsync(message, cancellationToken);
-        if (response.Status == 404)
+        var response = await _pipeline.SendExpectingAsync(message, $"Get properties of blob '{Name}'", 404, ["BlobNotFound"], cancellationToken);
+        if (response is null)
         {
             return null;
-        }
-
-        if (response.Status >= 400)
-        {
-            throw StorageErrors.Create(response, $"Get properties of blob '{Name}'");
         }
 
         var metadata = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
@@ -145,13 +144,7 @@ public sealed class BlobClient
     public async Task<bool> DeleteIfExistsAsync(CancellationToken cancellationToken = default)
     {
         using var message = _pipeline.CreateMessage(RequestMethod.Delete, Uri.AbsoluteUri);
-        var response = await _pipeline.SendAsync(message, cancellationToken);
-        if (response.Status == 404)
-        {
-            return false;
-        }
-
-        return response.Status >= 400 ? throw StorageErrors.Create(response, $"Delete blob '{Name}'") : true;
+        return await _pipeline.SendExpectingAsync(message, $"Delete blob '{Name}'", 404, ["BlobNotFound"], cancellationToken) is not null;
     }
 
     /// <summary>

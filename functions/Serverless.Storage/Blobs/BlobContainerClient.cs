@@ -25,22 +25,14 @@ public sealed class BlobContainerClient
     public async Task CreateIfNotExistsAsync(CancellationToken cancellationToken = default)
     {
         using var message = _pipeline.CreateMessage(RequestMethod.Put, Uri.AbsoluteUri + "?restype=container");
-        var response = await _pipeline.SendAsync(message, cancellationToken);
-        if (response.Status >= 400 && response.Status != 409)
-        {
-            throw StorageErrors.Create(response, $"Create container '{Name}'");
-        }
+        await _pipeline.SendExpectingAsync(message, $"Create container '{Name}'", 409, ["ContainerAlreadyExists"], cancellationToken);
     }
 
     /// <summary>Deletes the container; a container that does not exist is not an error.</summary>
     public async Task DeleteAsync(CancellationToken cancellationToken = default)
     {
         using var message = _pipeline.CreateMessage(RequestMethod.Delete, Uri.AbsoluteUri + "?restype=container");
-        var response = await _pipeline.SendAsync(message, cancellationToken);
-        if (response.Status >= 400 && response.Status != 404)
-        {
-            throw StorageErrors.Create(response, $"Delete container '{Name}'");
-        }
+        await _pipeline.SendExpectingAsync(message, $"Delete container '{Name}'", 404, ["ContainerNotFound"], cancellationToken);
     }
 
     /// <summary>All blobs (optionally under <paramref name="prefix"/>), following NextMarker page by page.</summary>
@@ -81,7 +73,7 @@ public sealed class BlobContainerClient
 
         using var message = _pipeline.CreateMessage(RequestMethod.Get, url);
         var response = await _pipeline.SendCheckedAsync(message, $"List blobs in '{Name}'", cancellationToken);
-        var root = BlobXml.Parse(response.Content.ToString());
+        var root = StorageXml.Parse(response.Content.ToString());
         var items = (root.Element("Blobs")?.Elements("Blob") ?? []).Select(blob =>
         {
             var properties = blob.Element("Properties");

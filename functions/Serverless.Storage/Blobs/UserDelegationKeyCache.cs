@@ -40,16 +40,10 @@ internal sealed class UserDelegationKeyCache(StorageServicePipeline pipeline)
         message.Request.Headers.SetValue("Content-Type", "application/xml");
         message.Request.Content = RequestContent.Create(Encoding.UTF8.GetBytes(body.ToString(SaveOptions.DisableFormatting)));
         var response = await pipeline.SendCheckedAsync(message, "Get user delegation key", cancellationToken);
-        var root = BlobXml.Parse(response.Content.ToString());
+        var root = StorageXml.Parse(response.Content.ToString());
         string Value(string name) => root.Element(name)?.Value ?? throw new StorageRequestFailedException(response.Status, null, $"The user delegation key has no {name}.");
         DateTimeOffset Time(string name) => DateTimeOffset.Parse(Value(name), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
         return new UserDelegationKey(Value("SignedOid"), Value("SignedTid"), Time("SignedStart"), Time("SignedExpiry"), Value("SignedService"), Value("SignedVersion"), Value("Value"));
     }
 }
 
-internal static class BlobXml
-{
-    /// <summary>Parses a response body, tolerating a leading byte-order mark.</summary>
-    public static XElement Parse(string text) =>
-        XDocument.Parse(text.TrimStart('\uFEFF')).Root ?? throw new StorageRequestFailedException(200, null, "The service returned an empty XML document.");
-}

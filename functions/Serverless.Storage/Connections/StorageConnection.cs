@@ -36,13 +36,6 @@ public sealed class StorageConnection
     /// <summary>The decoded account key; internal so it never leaks through the public surface.</summary>
     internal byte[] AccountKey => _accountKey ?? throw new InvalidOperationException("This connection has no shared key.");
 
-    /// <summary>Creates a shared-key connection from explicit parts.</summary>
-    public static StorageConnection FromSharedKey(string accountName, string accountKeyBase64, Uri blobEndpoint, Uri queueEndpoint, Uri tableEndpoint)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(accountName);
-        return new StorageConnection(accountName, blobEndpoint, queueEndpoint, tableEndpoint, Convert.FromBase64String(accountKeyBase64), null);
-    }
-
     /// <summary>Creates an identity-based connection from explicit parts.</summary>
     public static StorageConnection FromCredential(string accountName, TokenCredential credential, Uri blobEndpoint, Uri queueEndpoint, Uri tableEndpoint)
     {
@@ -182,28 +175,6 @@ public sealed class StorageConnection
         var credential = credentialOverride ?? CreateCredential(Setting("credential", out _), Setting("clientId", out _));
         return new StorageConnection(accountName, blobUri, queueUri, tableUri, null, credential);
     }
-
-    /// <summary>Which service an absolute request URI targets, judged by the configured endpoints (scheme, authority and path prefix).</summary>
-    internal StorageService? ServiceFor(Uri requestUri)
-    {
-        if (Matches(TableEndpoint, requestUri))
-        {
-            return StorageService.Table;
-        }
-
-        if (Matches(QueueEndpoint, requestUri))
-        {
-            return StorageService.Queue;
-        }
-
-        return Matches(BlobEndpoint, requestUri) ? StorageService.Blob : null;
-    }
-
-    private static bool Matches(Uri endpoint, Uri requestUri) =>
-        string.Equals(endpoint.Scheme, requestUri.Scheme, StringComparison.OrdinalIgnoreCase)
-        && string.Equals(endpoint.Host, requestUri.Host, StringComparison.OrdinalIgnoreCase)
-        && endpoint.Port == requestUri.Port
-        && requestUri.AbsolutePath.StartsWith(endpoint.AbsolutePath.TrimEnd('/'), StringComparison.Ordinal);
 
     private static TokenCredential CreateCredential(string? credentialKind, string? clientId)
     {

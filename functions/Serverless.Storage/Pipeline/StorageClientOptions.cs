@@ -1,9 +1,11 @@
 using Azure.Core;
-using Azure.Core.Pipeline;
 
 namespace Serverless.Storage;
 
-/// <summary>Pipeline options for storage clients: exponential retries (5 tries, 0.5 s base, 10 s cap, 30 s per try) plus extra policies.</summary>
+/// <summary>
+/// Pipeline options for storage clients: exponential retries (5 tries, 0.5 s base, 10 s cap, 30 s per try). Extra
+/// policies (e.g. a <see cref="StorageRequestCounter"/>) go in with <c>AddPolicy(policy, HttpPipelinePosition.PerRetry)</c>.
+/// </summary>
 public sealed class StorageClientOptions : ClientOptions
 {
     public StorageClientOptions()
@@ -14,7 +16,4 @@ public sealed class StorageClientOptions : ClientOptions
         Retry.MaxDelay = TimeSpan.FromSeconds(10);
         Retry.NetworkTimeout = TimeSpan.FromSeconds(30);
     }
-
-    /// <summary>Policies run on every attempt (after retry), e.g. a <see cref="StorageRequestCounter"/>.</summary>
-    public List<HttpPipelinePolicy> AdditionalPolicies { get; } = [];
 }

@@ -41,7 +41,8 @@ internal static class StorageErrors
             return (null, null);
         }
 
-        var trimmed = body.TrimStart();
+        // Azure starts XML bodies with a byte-order mark, which TrimStart() alone keeps.
+        var trimmed = body.TrimStart('\uFEFF', ' ', '\t', '\r', '\n');
         try
         {
             if (trimmed.StartsWith('{'))

@@ -3,19 +3,12 @@ using Azure.Core.Pipeline;
 
 namespace Serverless.Storage;
 
-/// <summary>Counts every request attempt (retries included) per storage service; add it to <see cref="StorageClientOptions.AdditionalPolicies"/>.</summary>
+/// <summary>Counts every request attempt (retries included) per storage service; add it per retry to <see cref="StorageClientOptions"/>.</summary>
 public sealed class StorageRequestCounter : HttpPipelinePolicy
 {
-    private readonly StorageConnection _connection;
     private long _table;
     private long _queue;
     private long _blob;
-
-    public StorageRequestCounter(StorageConnection connection)
-    {
-        ArgumentNullException.ThrowIfNull(connection);
-        _connection = connection;
-    }
 
     public long Table => Interlocked.Read(ref _table);
     public long Queue => Interlocked.Read(ref _queue);
@@ -43,7 +36,7 @@ public sealed class StorageRequestCounter : HttpPipelinePolicy
 
     private void Count(HttpMessage message)
     {
-        switch (_connection.ServiceFor(message.Request.Uri.ToUri()))
+        switch (StorageServiceProperty.Of(message))
         {
             case StorageService.Table:
                 Interlocked.Increment(ref _table);

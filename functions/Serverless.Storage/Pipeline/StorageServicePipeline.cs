@@ -14,7 +14,7 @@ internal sealed class StorageServicePipeline
     public StorageServicePipeline(StorageConnection connection, StorageService service, StorageClientOptions options)
     {
         Connection = connection;
-        Service = service;
+        _service = service;
         Endpoint = service switch
         {
             StorageService.Blob => connection.BlobEndpoint,
@@ -29,12 +29,10 @@ internal sealed class StorageServicePipeline
                 ? new SharedKeyAuthenticationPolicy(connection, service)
                 : new BearerTokenAuthenticationPolicy(connection.Credential!, Scope),
         };
-        perRetry.AddRange(options.AdditionalPolicies);
         Pipeline = HttpPipelineBuilder.Build(options, [], [.. perRetry], new ResponseClassifier());
     }
 
     public StorageConnection Connection { get; }
-    public StorageService Service { get; }
     public HttpPipeline Pipeline { get; }
 
     /// <summary>The service endpoint without a trailing slash, e.g. http://127.0.0.1:10000/devstoreaccount1.</summary>
@@ -46,10 +44,12 @@ internal sealed class StorageServicePipeline
     public UserDelegationKeyCache DelegationKeys => LazyInitializer.EnsureInitialized(ref _delegationKeys, () => new UserDelegationKeyCache(this));
 
     private UserDelegationKeyCache? _delegationKeys;
+    private readonly StorageService _service;
 
     public HttpMessage CreateMessage(RequestMethod method, string absoluteUri)
     {
         var message = Pipeline.CreateMessage();
+        message.SetProperty(StorageServiceProperty.Name, _service);
         message.Request.Method = method;
         message.Request.Uri.Reset(new Uri(absoluteUri));
         return message;
@@ -59,6 +59,32 @@ internal sealed class StorageServicePipeline
     {
         await Pipeline.SendAsync(message, cancellationToken);
         return message.Response;
+    }
+
+    /// <summary>
+    /// Sends; returns null when the failure is the expected one (the status, with one of the error codes when the
+    /// service names one), throws for any other failure. Status alone is not enough: a 404 for a missing table is not
+    /// a missing entity, and a 409 for a container being deleted is not one that exists.
+    /// </summary>
+    public async Task<Response?> SendExpectingAsync(
+        HttpMessage message, string operation, int expectedStatus, string[] expectedCodes, CancellationToken cancellationToken)
+    {
+        var response = await SendAsync(message, cancellationToken);
+        if (response.Status < 400)
+        {
+            return response;
+        }
+
+        if (response.Status == expectedStatus)
+        {
+            var (code, _) = StorageErrors.ReadCodeAndMessage(response);
+            if (code is null || expectedCodes.Contains(code, StringComparer.Ordinal))
+            {
+                return null;
+            }
+        }
+
+        throw StorageErrors.Create(response, operation);
     }
 
     /// <summary>Sends and throws for any status of 400 and above.</summary>

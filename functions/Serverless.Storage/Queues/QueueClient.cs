@@ -28,23 +28,15 @@ public sealed class QueueClient
     public async Task CreateIfNotExistsAsync(CancellationToken cancellationToken = default)
     {
         using var message = _pipeline.CreateMessage(RequestMethod.Put, QueueUrl);
-        var response = await _pipeline.SendAsync(message, cancellationToken);
         // 201 created, 204 already there with the same metadata, 409 there with other metadata: all mean "it exists".
-        if (response.Status >= 400 && response.Status != 409)
-        {
-            throw StorageErrors.Create(response, $"Create queue '{Name}'");
-        }
+        await _pipeline.SendExpectingAsync(message, $"Create queue '{Name}'", 409, ["QueueAlreadyExists"], cancellationToken);
     }
 
     /// <summary>Deletes the queue; a queue that does not exist is not an error.</summary>
     public async Task DeleteAsync(CancellationToken cancellationToken = default)
     {
         using var message = _pipeline.CreateMessage(RequestMethod.Delete, QueueUrl);
-        var response = await _pipeline.SendAsync(message, cancellationToken);
-        if (response.Status >= 400 && response.Status != 404)
-        {
-            throw StorageErrors.Create(response, $"Delete queue '{Name}'");
-        }
+        await _pipeline.SendExpectingAsync(message, $"Delete queue '{Name}'", 404, ["QueueNotFound"], cancellationToken);
     }
 
     public async Task ClearMessagesAsync(CancellationToken cancellationToken = default)
@@ -192,7 +184,7 @@ public sealed class QueueClient
     private static IEnumerable<XElement> ParseList(Response response)
     {
         var text = response.Content.ToString();
-        return string.IsNullOrWhiteSpace(text) ? [] : XDocument.Parse(text).Root?.Elements("QueueMessage") ?? [];
+        return string.IsNullOrWhiteSpace(text.Trim('\uFEFF')) ? [] : StorageXml.Parse(text).Elements("QueueMessage");
     }
 
     private static void SetXmlBody(HttpMessage message, XElement xml)

@@ -21,6 +21,9 @@ public sealed class TableClient
 
     public string Name { get; }
 
+    // "ResourceNotFound" is a missing entity; "TableNotFound" (also a 404) is a missing table and must not read as "no such row".
+    private const string EntityNotFound = "ResourceNotFound";
+
     private string TableUrl => $"{_pipeline.EndpointText}/{Uri.EscapeDataString(Name)}";
 
     public async Task CreateIfNotExistsAsync(CancellationToken cancellationToken = default)
@@ -28,22 +31,14 @@ public sealed class TableClient
         using var message = CreateMessage(RequestMethod.Post, $"{_pipeline.EndpointText}/Tables");
         message.Request.Headers.SetValue("Prefer", "return-no-content");
         SetJsonBody(message, JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string> { ["TableName"] = Name }));
-        var response = await _pipeline.SendAsync(message, cancellationToken);
-        if (response.Status >= 400 && response.Status != 409)
-        {
-            throw StorageErrors.Create(response, $"Create table '{Name}'");
-        }
+        await _pipeline.SendExpectingAsync(message, $"Create table '{Name}'", 409, ["TableAlreadyExists"], cancellationToken);
     }
 
     /// <summary>Deletes the table; a table that does not exist is not an error.</summary>
     public async Task DeleteTableAsync(CancellationToken cancellationToken = default)
     {
         using var message = CreateMessage(RequestMethod.Delete, $"{_pipeline.EndpointText}/Tables('{TableFilter.EscapeKeyForUrl(Name)}')");
-        var response = await _pipeline.SendAsync(message, cancellationToken);
-        if (response.Status >= 400 && response.Status != 404)
-        {
-            throw StorageErrors.Create(response, $"Delete table '{Name}'");
-        }
+        await _pipeline.SendExpectingAsync(message, $"Delete table '{Name}'", 404, ["TableNotFound", "ResourceNotFound"], cancellationToken);
     }
 
     /// <summary>Reads one entity; null when it does not exist.</summary>
@@ -57,15 +52,10 @@ public sealed class TableClient
         }
 
         using var message = CreateMessage(RequestMethod.Get, url);
-        var response = await _pipeline.SendAsync(message, cancellationToken);
-        if (response.Status == 404)
+        var response = await _pipeline.SendExpectingAsync(message, "Get entity", 404, [EntityNotFound], cancellationToken);
+        if (response is null)
         {
             return null;
-        }
-
-        if (response.Status >= 400)
-        {
-            throw StorageErrors.Create(response, "Get entity");
         }
 
         using var json = JsonDocument.Parse(response.Content.ToMemory());
@@ -105,13 +95,7 @@ public sealed class TableClient
     {
         using var message = CreateMessage(RequestMethod.Delete, TableUrl + TableFilter.EntityAddress(partitionKey, rowKey));
         message.Request.Headers.SetValue("If-Match", ifMatch);
-        var response = await _pipeline.SendAsync(message, cancellationToken);
-        if (response.Status == 404)
-        {
-            return false;
-        }
-
-        return response.Status >= 400 ? throw StorageErrors.Create(response, "Delete entity") : true;
+        return await _pipeline.SendExpectingAsync(message, "Delete entity", 404, [EntityNotFound], cancellationToken) is not null;
     }
 
     /// <summary>All entities matching <paramref name="filter"/>, following continuation tokens page by page.</summary>
@@ -195,7 +179,8 @@ public sealed class TableClient
         if (response.Status >= 400)
         {
             var (code, text) = StorageErrors.ReadCodeAndMessage(response);
-            throw new TableTransactionFailedException(response.Status, code, $"Table transaction failed with {response.Status} ({code}): {text}", -1);
+            throw new TableTransactionFailedException(
+                response.Status, code, $"Table transaction failed with {response.Status} ({code}): {text?.Split('\n')[0]}", TableTransactionBody.FailedIndexFromMessage(text) ?? -1);
         }
 
         response.Headers.TryGetValue("Content-Type", out var contentType);

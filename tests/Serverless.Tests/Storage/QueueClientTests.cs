@@ -27,6 +27,11 @@ public sealed class QueueClientTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(1, message.DequeueCount);
         Assert.True(message.ExpiresOn > message.InsertedOn);
         Assert.Equal("héllo <world> & 'friends'", Assert.Single(peeked).MessageText);
+
+        // Text that is itself valid base64 comes back unchanged only if the client encoded it on the way in.
+        await _queue.SendMessageAsync("QUJD");
+        var again = Assert.Single(await _queue.ReceiveMessagesAsync(1, TimeSpan.FromSeconds(30)));
+        Assert.Equal("QUJD", again.MessageText);
     }
 
     [Fact]

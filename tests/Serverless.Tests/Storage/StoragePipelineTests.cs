@@ -38,12 +38,12 @@ public sealed class StoragePipelineTests(AzuriteFixture azurite)
             "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
             $"BlobEndpoint=http://127.0.0.1:{port}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{port}/q;TableEndpoint=http://127.0.0.1:{port}/t;",
             "Test");
-        var counter = new StorageRequestCounter(connection);
+        var counter = new StorageRequestCounter();
         var options = new StorageClientOptions();
         options.Retry.MaxRetries = 2;
         options.Retry.Delay = TimeSpan.FromMilliseconds(5);
         options.Retry.MaxDelay = TimeSpan.FromMilliseconds(20);
-        options.AdditionalPolicies.Add(counter);
+        options.AddPolicy(counter, HttpPipelinePosition.PerRetry);
 
         await Assert.ThrowsAnyAsync<Exception>(() => new StorageAccount(connection, options).GetBlobContainerClient("c").CreateIfNotExistsAsync());
 
@@ -73,7 +73,7 @@ public sealed class StoragePipelineTests(AzuriteFixture azurite)
         var capture = new HeaderCapturePolicy();
         var options = new StorageClientOptions();
         options.Retry.MaxRetries = 0;
-        options.AdditionalPolicies.Add(capture);
+        options.AddPolicy(capture, HttpPipelinePosition.PerRetry);
 
         await Assert.ThrowsAnyAsync<Exception>(() => new StorageAccount(connection, options).GetQueueClient("q").CreateIfNotExistsAsync());
 
@@ -88,7 +88,7 @@ public sealed class StoragePipelineTests(AzuriteFixture azurite)
     {
         var capture = new HeaderCapturePolicy();
         var options = new StorageClientOptions();
-        options.AdditionalPolicies.Add(capture);
+        options.AddPolicy(capture, HttpPipelinePosition.PerRetry);
         var account = new StorageAccount(StorageConnection.Parse(azurite.ConnectionString, "Azurite"), options);
 
         await account.GetTableClient(AzuriteFixture.UniqueName("t")).CreateIfNotExistsAsync();

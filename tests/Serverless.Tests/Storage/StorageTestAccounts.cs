@@ -1,3 +1,4 @@
+using Azure.Core;
 using Serverless.Storage;
 using Serverless.Tests.Infrastructure;
 
@@ -11,9 +12,9 @@ internal static class StorageTestAccounts
     public static (StorageAccount Account, StorageRequestCounter Counter) CreateCounted(AzuriteFixture azurite)
     {
         var connection = StorageConnection.Parse(azurite.ConnectionString, "Azurite");
-        var counter = new StorageRequestCounter(connection);
+        var counter = new StorageRequestCounter();
         var options = new StorageClientOptions();
-        options.AdditionalPolicies.Add(counter);
+        options.AddPolicy(counter, HttpPipelinePosition.PerRetry);
         return (new StorageAccount(connection, options), counter);
     }
 }
