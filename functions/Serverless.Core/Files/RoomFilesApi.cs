@@ -96,7 +96,7 @@ public sealed class RoomFilesApi(
             var file = await files.AddAsync(
                 new RoomFile(caller.TenantId, roomId, fileId, RoomFileStatus.Ready, upload.Name, upload.Type.Kind, upload.Type.MimeType, upload.Size,
                     NormalizeDescription(description), caller.UserId, now, now, null, null),
-                cancellationToken);
+                CancellationToken.None); // once the blob is written, a client hanging up must not leave a row without it (or the reverse)
             committed = true;
             await AnnounceUploadAsync(membership, file, cancellationToken);
             return Results.Json(await ViewAsync(file, cancellationToken), ApiJson.Options, statusCode: StatusCodes.Status201Created);
@@ -104,6 +104,11 @@ public sealed class RoomFilesApi(
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             throw TooLarge();
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException && !cancellationToken.IsCancellationRequested)
+        {
+            // MultipartReader's answer to a malformed body (bad headers, no closing boundary): the client's fault, not a 500.
+            throw ApiException.BadRequest("VALIDATION_ERROR", "The multipart body could not be read.");
         }
         finally
         {
@@ -174,6 +179,9 @@ public sealed class RoomFilesApi(
         {
             return Results.Json(await ViewAsync(file, cancellationToken), ApiJson.Options, statusCode: StatusCodes.Status201Created);
         }
+
+        // The role may have changed since the upload link was issued: registering a file still needs OWNER or EDITOR.
+        RequireEditor(membership);
 
         var blob = files.Blob(file);
         var properties = await blob.GetPropertiesAsync(cancellationToken)

@@ -7,7 +7,7 @@ public sealed record Room(string RoomId, string Name, string CreatedBy, DateTime
 public sealed record RoomMember(string UserId, RoomRole Role, DateTimeOffset AddedAt);
 
 /// <summary>A room the caller may act in, with the caller's role; what every room-scoped endpoint starts from.</summary>
-public sealed record RoomMembership(string TenantId, Room Room, RoomRole Role);
+public sealed record RoomMembership(Room Room, RoomRole Role);
 
 /// <summary>The outcome of a membership change: the role before (null when newly added) and after (null when removed).</summary>
 public sealed record MembershipChange(RoomRole? Before, RoomRole? After);

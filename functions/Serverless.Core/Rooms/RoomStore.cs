@@ -39,7 +39,7 @@ public sealed class RoomStore(StorageAccount account, TimeProvider time)
             }),
             new(TableTransactionActionType.Add, MemberEntity(pk, ownerId, RoomRole.Owner, now)),
         ], cancellationToken);
-        await WriteIndexAsync(tenantId, ownerId, room.RoomId, RoomRole.Owner, name, cancellationToken);
+        await WriteIndexAsync(tenantId, ownerId, room.RoomId, RoomRole.Owner, name);
         return room;
     }
 
@@ -57,7 +57,7 @@ public sealed class RoomStore(StorageAccount account, TimeProvider time)
         var room = await roomRead;
         return room is null || member is null || !RoomRoleWireNames.TryParse(member.GetString("Role"), out var role)
             ? null
-            : new RoomMembership(tenantId, ToRoom(roomId, room), role);
+            : new RoomMembership(ToRoom(roomId, room), role);
     }
 
     /// <summary>The caller's membership of the room, or 404 ROOM_NOT_FOUND (also for another tenant's room or a malformed id).</summary>
@@ -85,16 +85,27 @@ public sealed class RoomStore(StorageAccount account, TimeProvider time)
     public async Task<IReadOnlyList<(string RoomId, string Name, RoomRole Role)>> ListRoomsOfUserAsync(string tenantId, string userId, CancellationToken cancellationToken)
     {
         var filter = TableFilter.Create($"PartitionKey eq {UserPartition(tenantId, userId)}");
-        var rooms = new List<(string, string, RoomRole)>();
+        var entries = new List<TableEntity>();
         await foreach (var row in Table.QueryAsync(filter, cancellationToken: cancellationToken))
         {
-            if (RoomRoleWireNames.TryParse(row.GetString("Role"), out var role))
-            {
-                rooms.Add((row.RowKey, row.GetString("Name") ?? "", role));
-            }
+            entries.Add(row);
         }
 
-        return rooms;
+        // The index is written after the room's own transaction, so it can lag (a client hanging up, a remove racing a
+        // role change). The member row in the room's partition is the truth: keep what it confirms, drop what it does not.
+        var confirmed = await Task.WhenAll(entries.Select(async entry =>
+        {
+            var member = await Table.GetEntityAsync(RoomPartition(tenantId, entry.RowKey), MemberPrefix + userId, ["Role"], cancellationToken);
+            if (member is not null && RoomRoleWireNames.TryParse(member.GetString("Role"), out var role))
+            {
+                return ((string RoomId, string Name, RoomRole Role)?)(entry.RowKey, entry.GetString("Name") ?? "", role);
+            }
+
+            await Table.DeleteEntityAsync(entry.PartitionKey, entry.RowKey, entry.ETag ?? "*", CancellationToken.None);
+            return null;
+        }));
+
+        return confirmed.OfType<(string RoomId, string Name, RoomRole Role)>().ToList();
     }
 
     /// <summary>Adds the user or changes their role; 409 LAST_OWNER when it would demote the room's last owner.</summary>
@@ -150,11 +161,12 @@ public sealed class RoomStore(StorageAccount account, TimeProvider time)
 
             if (newRole is { } role)
             {
-                await WriteIndexAsync(tenantId, userId, roomId, role, room.GetString("Name"), cancellationToken);
+                await WriteIndexAsync(tenantId, userId, roomId, role, room.GetString("Name") ?? "");
             }
             else
             {
-                await Table.DeleteEntityAsync(UserPartition(tenantId, userId), roomId, cancellationToken: cancellationToken);
+                // The room's transaction has committed: keep the index in step even if the caller has gone away.
+                await Table.DeleteEntityAsync(UserPartition(tenantId, userId), roomId, cancellationToken: CancellationToken.None);
             }
 
             return new MembershipChange(before, newRole);
@@ -163,19 +175,12 @@ public sealed class RoomStore(StorageAccount account, TimeProvider time)
         throw ApiException.Conflict("CONCURRENT_CHANGE", "The room's membership is changing concurrently; retry.");
     }
 
-    private async Task WriteIndexAsync(string tenantId, string userId, string roomId, RoomRole role, string? name, CancellationToken cancellationToken)
-    {
-        if (name is null)
-        {
-            var room = await Table.GetEntityAsync(RoomPartition(tenantId, roomId), RoomRow, cancellationToken: cancellationToken);
-            name = room?.GetString("Name") ?? "";
-        }
-
+    // Runs after the room's transaction committed, so it does not take the request's cancellation.
+    private async Task WriteIndexAsync(string tenantId, string userId, string roomId, RoomRole role, string name) =>
         await Table.UpsertEntityAsync(
             new TableEntity(UserPartition(tenantId, userId), roomId) { ["Name"] = name, ["Role"] = RoomRoleWireNames.ToWire(role) },
             TableUpdateMode.Replace,
-            cancellationToken);
-    }
+            CancellationToken.None);
 
     private static TableEntity MemberEntity(string pk, string userId, RoomRole role, DateTimeOffset addedAt) =>
         new(pk, MemberPrefix + userId) { ["Role"] = RoomRoleWireNames.ToWire(role), ["AddedAt"] = addedAt };

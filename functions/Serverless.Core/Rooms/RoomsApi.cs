@@ -40,7 +40,8 @@ public sealed class RoomsApi(RequestAuthenticator auth, RoomStore rooms, AuditLo
 
         var room = await rooms.CreateAsync(caller.TenantId, caller.UserId, name, context.RequestAborted);
         await JoinGroupAsync(caller.TenantId, caller.UserId, room.RoomId, add: true);
-        var members = await rooms.ListMembersAsync(caller.TenantId, room.RoomId, context.RequestAborted);
+        // Just created: the creator is the only member, no need to read it back.
+        RoomMember[] members = [new(caller.UserId, RoomRole.Owner, room.CreatedAt)];
         return Results.Json(ToView(room, RoomRole.Owner, members), ApiJson.Options, statusCode: StatusCodes.Status201Created);
     });
 

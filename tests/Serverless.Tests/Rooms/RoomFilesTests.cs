@@ -402,6 +402,37 @@ public sealed class RoomFilesTests(AzuriteFixture azurite) : IAsyncLifetime
         owner.Dispose();
     }
 
+    [Fact]
+    public async Task Upload_WithAMalformedMultipartBody_Returns400_AndLeavesNoBlob()
+    {
+        var (owner, roomId, tenant) = await RoomAsync();
+        using var content = new ByteArrayContent(Encoding.ASCII.GetBytes("--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\nhello, but the closing boundary never comes"));
+        content.Headers.TryAddWithoutValidation("Content-Type", "multipart/form-data; boundary=b");
+
+        using var response = await owner.PostAsync($"api/v1/rooms/{roomId}/files", content);
+
+        await response.AssertErrorAsync(HttpStatusCode.BadRequest, "VALIDATION_ERROR");
+        Assert.Empty(await ListBlobsAsync(_host.Services.GetRequiredService<RoomFileStore>(), tenant, roomId));
+        owner.Dispose();
+    }
+
+    [Fact]
+    public async Task DirectUpload_CompletedByAMemberDemotedToViewer_Returns403()
+    {
+        var (owner, roomId, tenant) = await RoomAsync();
+        using var editor = _host.ClientFor("editor", tenant);
+        await AddMemberAsync(owner, roomId, "editor", "EDITOR");
+        var ticket = await editor.PostJsonAsync($"api/v1/rooms/{roomId}/files/upload-url", new { filename = "late.png", size = 2048 })
+            .ExpectJsonAsync(HttpStatusCode.Created);
+        await PutToUploadUrlAsync(ticket, Png(2048));
+        await AddMemberAsync(owner, roomId, "editor", "VIEWER");
+
+        using var complete = await editor.PostAsync($"api/v1/rooms/{roomId}/files/{ticket.GetProperty("fileId").GetString()}/complete", null);
+
+        await complete.AssertErrorAsync(HttpStatusCode.Forbidden, "FORBIDDEN");
+        owner.Dispose();
+    }
+
     private async Task<(HttpClient Owner, string RoomId, string Tenant)> RoomAsync()
     {
         var tenant = NewTenant();

@@ -37,6 +37,23 @@ public sealed class RoomsTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(roomId, listed.GetProperty("roomId").GetString());
     }
 
+    [Fact]
+    public async Task MyRooms_IgnoreAStaleIndexEntry_ForARoomIAmNoLongerIn()
+    {
+        // The per-user index is written after the room's transaction; if that write is lost, the room partition decides.
+        var tenant = NewTenant();
+        using var alice = _host.ClientFor("alice", tenant);
+        using var bob = _host.ClientFor("bob", tenant);
+        var roomId = await CreateRoomAsync(alice);
+        var table = _host.Services.GetRequiredService<Serverless.Storage.StorageAccount>().GetTableClient(Serverless.Core.Hosting.StorageNames.RoomsTable);
+        await table.UpsertEntityAsync(new Serverless.Storage.TableEntity(Serverless.Core.Rooms.RoomStore.UserPartition(tenant, "bob"), roomId) { ["Name"] = "x", ["Role"] = "OWNER" });
+
+        var bobsRooms = await bob.GetAsync("api/v1/rooms").ExpectJsonAsync();
+
+        Assert.Equal(0, bobsRooms.GetProperty("items").GetArrayLength());
+        Assert.Null(await table.GetEntityAsync(Serverless.Core.Rooms.RoomStore.UserPartition(tenant, "bob"), roomId));
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("   ")]
