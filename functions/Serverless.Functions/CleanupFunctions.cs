@@ -12,9 +12,9 @@ public sealed class CleanupFunctions(InboxCleanup inbox, DeviceCleanup devices, 
     public Task CleanupExpiredNotifications([TimerTrigger("0 */5 * * * *")] TimerInfo timer, CancellationToken cancellationToken) =>
         inbox.RunAsync(cancellationToken);
 
-    /// <summary>Daily at 03:30 UTC: unregisters inactive devices and purges ack records of deleted notifications.</summary>
+    /// <summary>Every 15 minutes: unregisters inactive devices and purges ack records of deleted notifications; each run resumes where the last stopped.</summary>
     [Function(nameof(CleanupDevices))]
-    public Task CleanupDevices([TimerTrigger("0 30 3 * * *")] TimerInfo timer, CancellationToken cancellationToken) =>
+    public Task CleanupDevices([TimerTrigger("0 */15 * * * *")] TimerInfo timer, CancellationToken cancellationToken) =>
         devices.RunAsync(cancellationToken);
 
     [Function(nameof(PurgeDeletedRoomFiles))]

@@ -13,15 +13,11 @@ namespace Serverless.Core.Devices;
 /// error, so two runs at once (or a run repeated) are safe.
 /// </summary>
 public sealed class DeviceCleanup(
-    DeviceStore devices, DeviceDeliveryStore deliveries, InboxStore inbox, StorageAccount account, IOptions<MemberChannelOptions> options,
+    DeviceStore devices, DeviceDeliveryStore deliveries, InboxStore inbox, ResumableScan scan, IOptions<MemberChannelOptions> options,
     MemberChannelMetrics metrics, TimeProvider time, ILogger<DeviceCleanup> logger)
 {
     public const int PageSize = 1000;
     public const int MaxPagesPerRun = 5;
-    private const string StatePartition = "deviceacks";
-    private const string StateRow = "orphans";
-
-    private readonly TableClient _state = account.GetTableClient(StorageNames.CleanupStateTable);
 
     /// <summary>Returns how many devices and delivery records were deleted.</summary>
     public async Task<(int Devices, int Deliveries)> RunAsync(CancellationToken cancellationToken)
@@ -36,21 +32,20 @@ public sealed class DeviceCleanup(
         return (removedDevices, removedDeliveries);
     }
 
-    private async Task<int> UnregisterInactiveDevicesAsync(CancellationToken cancellationToken)
+    private Task<int> UnregisterInactiveDevicesAsync(CancellationToken cancellationToken)
     {
         var cutoff = time.GetUtcNow() - TimeSpan.FromDays(options.Value.DeviceInactiveDays);
         var filter = TableFilter.Create($"LastSeenAt lt {cutoff}");
-        var removed = 0;
-        string? continuation = null;
-        for (var page = 0; page < MaxPagesPerRun; page++)
+        return scan.RunAsync("devices-inactive", MaxPagesPerRun, async (continuation, ct) =>
         {
-            var result = await devices.Table.QueryPageAsync(filter, ["PartitionKey", "RowKey", "LastSeenAt", "Platform"], PageSize, continuation, cancellationToken);
+            var result = await devices.Table.QueryPageAsync(filter, ["PartitionKey", "RowKey", "LastSeenAt", "Platform"], PageSize, continuation, ct);
+            var removed = 0;
             foreach (var row in result.Items)
             {
                 try
                 {
                     // If-Match: a device that registered or polled since the query keeps its binding.
-                    if (await devices.Table.DeleteEntityAsync(row.PartitionKey, row.RowKey, row.ETag ?? "*", cancellationToken))
+                    if (await devices.Table.DeleteEntityAsync(row.PartitionKey, row.RowKey, row.ETag ?? "*", ct))
                     {
                         removed++;
                         metrics.Unregistered(row.GetString("Platform") ?? "", "inactive");
@@ -61,40 +56,22 @@ public sealed class DeviceCleanup(
                 }
             }
 
-            continuation = result.ContinuationToken;
-            if (continuation is null)
-            {
-                break;
-            }
-        }
-
-        return removed;
+            return (removed, result.ContinuationToken);
+        }, cancellationToken);
     }
 
-    private async Task<int> PurgeOrphanedDeliveriesAsync(CancellationToken cancellationToken)
-    {
-        var state = await _state.GetEntityAsync(StatePartition, StateRow, cancellationToken: cancellationToken);
-        var continuation = state?.GetString("Continuation") is { Length: > 0 } saved ? saved : null;
-        var removed = 0;
-        for (var page = 0; page < MaxPagesPerRun; page++)
+    private Task<int> PurgeOrphanedDeliveriesAsync(CancellationToken cancellationToken) =>
+        scan.RunAsync("deviceacks-orphans", MaxPagesPerRun, async (continuation, ct) =>
         {
-            var result = await deliveries.Table.QueryPageAsync(null, ["PartitionKey", "RowKey"], PageSize, continuation, cancellationToken);
+            var result = await deliveries.Table.QueryPageAsync(null, ["PartitionKey", "RowKey"], PageSize, continuation, ct);
+            var removed = 0;
             foreach (var partition in result.Items.GroupBy(e => e.PartitionKey))
             {
-                removed += await PurgePartitionAsync(partition.Key, partition.ToList(), cancellationToken);
+                removed += await PurgePartitionAsync(partition.Key, partition.ToList(), ct);
             }
 
-            continuation = result.ContinuationToken;
-            if (continuation is null)
-            {
-                break;
-            }
-        }
-
-        await _state.UpsertEntityAsync(
-            new TableEntity(StatePartition, StateRow) { ["Continuation"] = continuation ?? "", ["LastRunAt"] = time.GetUtcNow() }, TableUpdateMode.Replace, cancellationToken);
-        return removed;
-    }
+            return (removed, result.ContinuationToken);
+        }, cancellationToken);
 
     private async Task<int> PurgePartitionAsync(string partitionKey, List<TableEntity> rows, CancellationToken cancellationToken)
     {

@@ -133,10 +133,12 @@ public sealed class MemberChannelApi(
             }
 
             var (member, _) = await RequireActiveDeviceAsync(caller, deviceId, context.RequestAborted);
-            var existing = deliveries.GetAsync(caller.TenantId, caller.UserId, deviceId, seq, context.RequestAborted);
-            var item = await inbox.GetAsync(caller.TenantId, caller.UserId, seq, context.RequestAborted);
+            var existingRead = deliveries.GetAsync(caller.TenantId, caller.UserId, deviceId, seq, context.RequestAborted);
+            var itemRead = inbox.GetAsync(caller.TenantId, caller.UserId, seq, context.RequestAborted);
+            await Task.WhenAll(existingRead, itemRead); // both observed, even when one fails
+            var item = await itemRead;
             DateTimeOffset ackedAt;
-            if ((await existing)?.AckedAt is { } earlier)
+            if ((await existingRead)?.AckedAt is { } earlier)
             {
                 // A retried ack answers the same, even if the notification has since been deleted.
                 ackedAt = earlier;
@@ -162,6 +164,7 @@ public sealed class MemberChannelApi(
     {
         var memberRead = members.RequireActiveAsync(caller.TenantId, caller.UserId, cancellationToken);
         var deviceRead = devices.GetAsync(caller.TenantId, caller.UserId, deviceId, cancellationToken);
+        await Task.WhenAll(memberRead, deviceRead); // both observed: a 403 from the member check must not orphan the device read
         var member = await memberRead;
         var device = await deviceRead ?? throw DeviceNotFound();
         return (member, device);

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Serverless.Core.Audit;
+using Serverless.Core.Hosting;
 using Serverless.Storage;
 
 namespace Serverless.Core.Files;
@@ -10,7 +11,8 @@ namespace Serverless.Core.Files;
 /// completed within a day. Bounded per run; safe to run twice or concurrently: the blob delete is idempotent and the row delete is
 /// ETag-guarded, so only the run that removes the row writes the file.purged audit entry.
 /// </summary>
-public sealed class RoomFilePurge(RoomFileStore files, AuditLog audit, IOptions<FilesOptions> options, TimeProvider time, ILogger<RoomFilePurge> logger)
+public sealed class RoomFilePurge(
+    RoomFileStore files, AuditLog audit, ResumableScan scan, IOptions<FilesOptions> options, TimeProvider time, ILogger<RoomFilePurge> logger)
 {
     public const int PageSize = 100;
     public const int MaxPagesPerRun = 5;
@@ -22,8 +24,8 @@ public sealed class RoomFilePurge(RoomFileStore files, AuditLog audit, IOptions<
         var now = time.GetUtcNow();
         var expired = TableFilter.Create($"IsDeleted eq {true} and DeletedAt lt {now.AddDays(-options.Value.RetentionDays)}");
         var abandoned = TableFilter.Create($"Status eq {"pending"} and CreatedAt lt {now - RoomFilesApi.PendingUploadLifetime}");
-        var removed = await PurgeAsync(expired, audited: true, cancellationToken);
-        removed += await PurgeAsync(abandoned, audited: false, cancellationToken);
+        var removed = await PurgeAsync("roomfiles-expired", expired, audited: true, cancellationToken);
+        removed += await PurgeAsync("roomfiles-abandoned", abandoned, audited: false, cancellationToken);
         if (removed > 0)
         {
             logger.LogInformation("Room file purge removed {Count} files", removed);
@@ -32,18 +34,16 @@ public sealed class RoomFilePurge(RoomFileStore files, AuditLog audit, IOptions<
         return removed;
     }
 
-    private async Task<int> PurgeAsync(string filter, bool audited, CancellationToken cancellationToken)
-    {
-        var removed = 0;
-        string? continuation = null;
-        for (var page = 0; page < MaxPagesPerRun; page++)
+    private Task<int> PurgeAsync(string scanName, string filter, bool audited, CancellationToken cancellationToken) =>
+        scan.RunAsync(scanName, MaxPagesPerRun, async (continuation, ct) =>
         {
-            var (batch, next) = await files.ScanAsync(filter, PageSize, continuation, cancellationToken);
+            var (batch, next) = await files.ScanAsync(filter, PageSize, continuation, ct);
+            var removed = 0;
             foreach (var file in batch)
             {
                 // Blob first: a run that stops in between leaves a row that the next run finds and finishes.
-                await files.Blob(file).DeleteIfExistsAsync(cancellationToken);
-                if (!await files.TryDeleteRowAsync(file, cancellationToken))
+                await files.Blob(file).DeleteIfExistsAsync(ct);
+                if (!await files.TryDeleteRowAsync(file, ct))
                 {
                     continue;
                 }
@@ -52,17 +52,10 @@ public sealed class RoomFilePurge(RoomFileStore files, AuditLog audit, IOptions<
                 if (audited)
                 {
                     await audit.AppendAsync(file.TenantId, SystemActor, "file.purged", $"room:{file.RoomId}/file:{file.FileId}",
-                        RoomFilesApi.Snapshot(file), null, AuditSensitivity.Normal, null, cancellationToken);
+                        RoomFilesApi.Snapshot(file), null, AuditSensitivity.Normal, null, ct);
                 }
             }
 
-            continuation = next;
-            if (continuation is null)
-            {
-                break;
-            }
-        }
-
-        return removed;
-    }
+            return (removed, next);
+        }, cancellationToken);
 }

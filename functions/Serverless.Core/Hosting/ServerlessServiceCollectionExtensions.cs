@@ -42,6 +42,7 @@ public static class ServerlessServiceCollectionExtensions
         services.AddOptions<CursorOptions>().BindConfiguration(CursorOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<CursorProtector>();
         services.AddSingleton<AuditLog>();
+        services.AddSingleton<ResumableScan>();
         services.AddScoped<AuditApi>();
 
         // Notifications: publish, process, inbox, dead letters, cleanup. Services that push real-time messages are scoped,

@@ -9,44 +9,31 @@ namespace Serverless.Core.Inbox;
 /// Each run does a bounded number of pages and remembers where it stopped. Two runs at once are safe: every delete is
 /// ETag-guarded, so the loser's transaction fails and changes nothing.
 /// </summary>
-public sealed class InboxCleanup(InboxStore inbox, StorageAccount account, Notifications.EventPayloadStore payloads, TimeProvider time, ILogger<InboxCleanup> logger)
+public sealed class InboxCleanup(InboxStore inbox, ResumableScan scan, Notifications.EventPayloadStore payloads, TimeProvider time, ILogger<InboxCleanup> logger)
 {
     public const int PageSize = 1000;
     public const int MaxPagesPerRun = 5;
-    private const string StatePartition = "inbox";
-    private const string StateRow = "expiry";
-
-    private readonly TableClient _state = account.GetTableClient(StorageNames.CleanupStateTable);
 
     /// <summary>Returns how many notification rows were deleted.</summary>
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
-        var state = await _state.GetEntityAsync(StatePartition, StateRow, cancellationToken: cancellationToken);
-        var continuation = state?.GetString("Continuation");
         var filter = TableFilter.Create($"ExpiresAt lt {time.GetUtcNow()}");
-        var deleted = 0;
-        for (var page = 0; page < MaxPagesPerRun; page++)
+        var deleted = await scan.RunAsync("inbox-expiry", MaxPagesPerRun, async (continuation, ct) =>
         {
-            var result = await inbox.Table.QueryPageAsync(filter, ["PartitionKey", "RowKey", "IsRead", "ExpiresAt"], PageSize, continuation, cancellationToken);
+            var result = await inbox.Table.QueryPageAsync(filter, ["PartitionKey", "RowKey", "IsRead", "ExpiresAt"], PageSize, continuation, ct);
+            var count = 0;
             foreach (var partition in result.Items.GroupBy(e => e.PartitionKey))
             {
                 foreach (var group in partition.Chunk(99))
                 {
-                    deleted += await DeleteGroupAsync(partition.Key, group, cancellationToken);
+                    count += await DeleteGroupAsync(partition.Key, group, ct);
                 }
             }
 
-            continuation = result.ContinuationToken;
-            if (continuation is null)
-            {
-                break;
-            }
-        }
+            return (count, result.ContinuationToken);
+        }, cancellationToken);
 
         await payloads.DeleteExpiredAsync(cancellationToken);
-
-        var next = new TableEntity(StatePartition, StateRow) { ["Continuation"] = continuation ?? "", ["LastRunAt"] = time.GetUtcNow() };
-        await _state.UpsertEntityAsync(next, TableUpdateMode.Replace, cancellationToken);
         if (deleted > 0)
         {
             logger.LogInformation("Inbox cleanup deleted {Count} expired notifications", deleted);

@@ -79,13 +79,13 @@ public sealed class MemberStore(StorageAccount account)
         return new Member(current.UserId, status, role, now, etag);
     }
 
-    /// <summary>User ids of the tenant's members whose stored role is an admin role (bounded).</summary>
+    /// <summary>User ids of the tenant's active members whose stored role is an admin role (bounded).</summary>
     public async Task<IReadOnlyList<string>> ListAdminIdsAsync(string tenantId, CancellationToken cancellationToken)
     {
-        var roles = MemberRoles.AdminRoles.ToArray();
-        var filter = TableFilter.Create($"PartitionKey eq {tenantId} and (Role eq {roles[0]} or Role eq {roles[1]} or Role eq {roles[2]})");
+        var anyAdminRole = string.Join(" or ", MemberRoles.AdminRoles.Order(StringComparer.Ordinal).Select(role => TableFilter.Create($"Role eq {role}")));
+        var filter = TableFilter.Create($"PartitionKey eq {tenantId} and Status eq {MemberStatuses.Active}") + " and (" + anyAdminRole + ")";
         var ids = new List<string>();
-        await foreach (var entity in _table.QueryAsync(filter, ["RowKey", "Role"], cancellationToken: cancellationToken))
+        await foreach (var entity in _table.QueryAsync(filter, ["RowKey"], cancellationToken: cancellationToken))
         {
             ids.Add(entity.RowKey);
             if (ids.Count >= MaxAdminsNotified)

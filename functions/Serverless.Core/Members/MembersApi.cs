@@ -19,7 +19,7 @@ public sealed class MembersApi(
     public Task<IResult> PutAsync(HttpContext context, string userId) => ApiEndpoint.RunAsync(context, logger, async () =>
     {
         var caller = await auth.RequireAsync(context.Request, Roles.Admin);
-        if (!IsValidUserId(userId))
+        if (!TokenValidator.IsValidId(userId))
         {
             throw ApiException.BadRequest("VALIDATION_ERROR", $"'userId' must be 1 to {MaxIdLength} characters without '/', '\\', '#', '?', '|' or control characters.");
         }
@@ -67,7 +67,8 @@ public sealed class MembersApi(
                 throw ApiException.Conflict("CONCURRENT_UPDATE", "The member is being changed by someone else; try again.");
             }
 
-            await AuditAndNotifyAsync(caller, before, after, correlationId, context.RequestAborted);
+            // The change is committed: its audit entry must be written even if the caller has hung up.
+            await AuditAndNotifyAsync(caller, before, after, correlationId, CancellationToken.None);
             return Results.Json(View(after), ApiJson.Options);
         }
     });
@@ -114,9 +115,6 @@ public sealed class MembersApi(
     }
 
     private static MemberView View(Member member) => new(member.UserId, member.Status, member.Role, member.UpdatedAt);
-
-    private static bool IsValidUserId(string? value) =>
-        !string.IsNullOrEmpty(value) && value.Length <= MaxIdLength && !value.Any(c => char.IsControl(c) || c is '/' or '\\' or '#' or '?' or '|');
 
     private static bool IsValidRole(string value) =>
         value.Length is > 0 and <= MaxRoleLength && value.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '.' or '_' or '-');

@@ -65,7 +65,7 @@ public sealed class SupportTicketApi(RequestAuthenticator auth, StorageAccount a
 
         await audit.AppendAsync(
             caller.TenantId, caller.UserId, "support.ticket", ticketId, null, new { ticketId, subject },
-            AuditSensitivity.Normal, Correlation.GetOrCreate(context), context.RequestAborted);
+            AuditSensitivity.Normal, Correlation.GetOrCreate(context), CancellationToken.None); // the ticket exists: record it even if the caller hung up
         return Results.Json(new { ticketId }, ApiJson.Options, statusCode: StatusCodes.Status201Created);
     });
 

@@ -1,0 +1,42 @@
+using Serverless.Storage;
+
+namespace Serverless.Core.Hosting;
+
+/// <summary>
+/// Bounded, resumable scans for timer work. Each run reads at most a few pages and stores where it stopped (in the
+/// cleanup-state table, under the scan's name), so a large table is covered over several runs instead of each run
+/// starting again at the top. Two runs at once may read the same pages; callers make their work idempotent.
+/// </summary>
+public sealed class ResumableScan(StorageAccount account, TimeProvider time)
+{
+    private const string StatePartition = "scan";
+    private readonly TableClient _state = account.GetTableClient(StorageNames.CleanupStateTable);
+
+    /// <summary>
+    /// Runs up to <paramref name="maxPages"/> steps of <paramref name="page"/>, each given the continuation to start from and
+    /// returning how much it did and the continuation after it (null at the end of the table). Returns the total done.
+    /// </summary>
+    public async Task<int> RunAsync(
+        string name, int maxPages, Func<string?, CancellationToken, Task<(int Done, string? Next)>> page, CancellationToken cancellationToken)
+    {
+        var state = await _state.GetEntityAsync(StatePartition, name, cancellationToken: cancellationToken);
+        var continuation = state?.GetString("Continuation") is { Length: > 0 } saved ? saved : null;
+        var done = 0;
+        for (var step = 0; step < maxPages; step++)
+        {
+            var (count, next) = await page(continuation, cancellationToken);
+            done += count;
+            continuation = next;
+            if (continuation is null)
+            {
+                break;
+            }
+        }
+
+        await _state.UpsertEntityAsync(
+            new TableEntity(StatePartition, name) { ["Continuation"] = continuation ?? "", ["LastRunAt"] = time.GetUtcNow() },
+            TableUpdateMode.Replace,
+            cancellationToken);
+        return done;
+    }
+}
