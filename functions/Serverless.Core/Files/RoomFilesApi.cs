@@ -417,7 +417,9 @@ public sealed class RoomFilesApi(
     private async Task<RoomFileView> ViewAsync(RoomFile file, CancellationToken cancellationToken)
     {
         var expiresOn = time.GetUtcNow().AddMinutes(options.Value.DownloadUrlMinutes);
-        var url = await files.Blob(file).GenerateSasUriAsync(BlobSasPermissions.Read, expiresOn, AttachmentDisposition(file.FileName), cancellationToken);
+        // The detected type, not whatever a direct upload stored on the blob.
+        var url = await files.Blob(file).GenerateSasUriAsync(
+            BlobSasPermissions.Read, expiresOn, AttachmentDisposition(file.FileName), file.MimeType ?? "application/octet-stream", cancellationToken);
         return RoomFileView.From(RoomFileMetadata.From(file), url);
     }
 

@@ -150,10 +150,12 @@ public sealed class BlobClient
     /// <summary>
     /// A URI granting <paramref name="permissions"/> on this blob until <paramref name="expiresOn"/>: a service SAS with the account key,
     /// otherwise a user delegation SAS (the delegation key is fetched once and cached per account).
-    /// <paramref name="contentDisposition"/> is returned by the service as the Content-Disposition of downloads through the SAS.
+    /// <paramref name="contentDisposition"/> and <paramref name="contentType"/> are returned by the service as the headers of downloads
+    /// through the SAS, whatever the blob itself was stored with.
     /// </summary>
     public async Task<Uri> GenerateSasUriAsync(
-        BlobSasPermissions permissions, DateTimeOffset expiresOn, string? contentDisposition = null, CancellationToken cancellationToken = default)
+        BlobSasPermissions permissions, DateTimeOffset expiresOn, string? contentDisposition = null, string? contentType = null,
+        CancellationToken cancellationToken = default)
     {
         if (permissions == BlobSasPermissions.None)
         {
@@ -169,7 +171,8 @@ public sealed class BlobClient
             DateTimeOffset.UtcNow - ClockSkewAllowance,
             expiresOn,
             Uri.Scheme == Uri.UriSchemeHttp ? "https,http" : "https",
-            contentDisposition);
+            contentDisposition,
+            contentType);
         string query;
         if (connection.HasSharedKey)
         {

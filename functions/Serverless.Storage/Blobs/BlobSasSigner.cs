@@ -24,7 +24,7 @@ internal static class BlobSasSigner
     /// <summary>The fields common to both SAS kinds.</summary>
     public sealed record SasFields(
         string AccountName, string ContainerName, string BlobName, BlobSasPermissions Permissions,
-        DateTimeOffset StartsOn, DateTimeOffset ExpiresOn, string? Protocol, string? ContentDisposition)
+        DateTimeOffset StartsOn, DateTimeOffset ExpiresOn, string? Protocol, string? ContentDisposition, string? ContentType = null)
     {
         /// <summary>Blob name unescaped, as the canonicalized resource requires.</summary>
         public string CanonicalizedResource => $"/blob/{AccountName}/{ContainerName}/{BlobName}";
@@ -47,7 +47,7 @@ internal static class BlobSasSigner
         f.ContentDisposition ?? "",
         "", // rsce
         "", // rscl
-        ""); // rsct
+        f.ContentType ?? ""); // rsct
 
     /// <summary>User delegation SAS string-to-sign for 2020-12-06 and later.</summary>
     public static string UserDelegationStringToSign(SasFields f, UserDelegationKey key) => string.Join('\n',
@@ -74,7 +74,7 @@ internal static class BlobSasSigner
         f.ContentDisposition ?? "",
         "", // rsce
         "", // rscl
-        ""); // rsct
+        f.ContentType ?? ""); // rsct
 
     public static string ServiceSasQuery(SasFields f, byte[] accountKey)
     {
@@ -110,6 +110,11 @@ internal static class BlobSasSigner
         if (f.ContentDisposition is not null)
         {
             parts.Add(("rscd", f.ContentDisposition));
+        }
+
+        if (f.ContentType is not null)
+        {
+            parts.Add(("rsct", f.ContentType));
         }
 
         parts.Add(("sig", signature));

@@ -417,6 +417,30 @@ public sealed class RoomFilesTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DirectUpload_WithAClientChosenContentType_IsDownloadedWithTheDetectedType()
+    {
+        var (owner, roomId, _) = await RoomAsync();
+        var content = Text("just text, although the client says html\n");
+        var ticket = await owner.PostJsonAsync($"api/v1/rooms/{roomId}/files/upload-url", new { filename = "notes.txt", size = content.Length })
+            .ExpectJsonAsync(HttpStatusCode.Created);
+        using (var anonymous = new HttpClient())
+        using (var put = new HttpRequestMessage(HttpMethod.Put, new Uri(ticket.GetProperty("uploadUrl").GetString()!)) { Content = new ByteArrayContent(content) })
+        {
+            put.Headers.Add("x-ms-blob-type", "BlockBlob");
+            put.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("text/html");
+            using var stored = await anonymous.SendAsync(put);
+            Assert.True(stored.IsSuccessStatusCode);
+        }
+
+        var file = await owner.PostAsync($"api/v1/rooms/{roomId}/files/{ticket.GetProperty("fileId").GetString()}/complete", null).ExpectJsonAsync(HttpStatusCode.Created);
+        using var download = await new HttpClient().GetAsync(new Uri(file.GetProperty("downloadUrl").GetString()!));
+
+        Assert.Equal("text/plain", file.GetProperty("mimeType").GetString());
+        Assert.Equal("text/plain", download.Content.Headers.ContentType?.MediaType);
+        owner.Dispose();
+    }
+
+    [Fact]
     public async Task DirectUpload_CompletedByAMemberDemotedToViewer_Returns403()
     {
         var (owner, roomId, tenant) = await RoomAsync();
