@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Serverless.Core.Files.Validation;
 
 namespace Serverless.Core.Files;
@@ -42,7 +43,10 @@ public sealed record RoomFile(
         fileId is { Length: 37 } && fileId.StartsWith("file_", StringComparison.Ordinal) && fileId[5..].All(char.IsAsciiHexDigitLower);
 }
 
-/// <summary>A file's metadata on the wire (and in the fileUploaded real-time message).</summary>
+/// <summary>
+/// A file's metadata on the wire. <see cref="DownloadUrl"/> (a short-lived read-only link) is present when one file is
+/// returned to a member, and left out of lists and of the fileUploaded real-time message.
+/// </summary>
 public sealed record RoomFileMetadata(
     string FileId,
     string RoomId,
@@ -52,7 +56,8 @@ public sealed record RoomFileMetadata(
     long Size,
     string? Description,
     string UploaderId,
-    DateTimeOffset UploadedAt)
+    DateTimeOffset UploadedAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? DownloadUrl = null)
 {
     public static RoomFileMetadata From(RoomFile file) => new(
         file.FileId,
@@ -64,21 +69,4 @@ public sealed record RoomFileMetadata(
         file.Description,
         file.UploaderId,
         file.UploadedAt ?? file.CreatedAt);
-}
-
-/// <summary>A file's metadata with a short-lived read-only download link.</summary>
-public sealed record RoomFileView(
-    string FileId,
-    string RoomId,
-    string Filename,
-    string FileType,
-    string MimeType,
-    long Size,
-    string? Description,
-    string UploaderId,
-    DateTimeOffset UploadedAt,
-    string DownloadUrl)
-{
-    public static RoomFileView From(RoomFileMetadata m, Uri downloadUrl) =>
-        new(m.FileId, m.RoomId, m.Filename, m.FileType, m.MimeType, m.Size, m.Description, m.UploaderId, m.UploadedAt, downloadUrl.AbsoluteUri);
 }

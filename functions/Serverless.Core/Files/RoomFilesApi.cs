@@ -414,13 +414,13 @@ public sealed class RoomFilesApi(
         return file is { Status: RoomFileStatus.Ready, IsDeleted: false } ? file : throw FileNotFound();
     }
 
-    private async Task<RoomFileView> ViewAsync(RoomFile file, CancellationToken cancellationToken)
+    private async Task<RoomFileMetadata> ViewAsync(RoomFile file, CancellationToken cancellationToken)
     {
         var expiresOn = time.GetUtcNow().AddMinutes(options.Value.DownloadUrlMinutes);
         // The detected type, not whatever a direct upload stored on the blob.
         var url = await files.Blob(file).GenerateSasUriAsync(
             BlobSasPermissions.Read, expiresOn, AttachmentDisposition(file.FileName), file.MimeType ?? "application/octet-stream", cancellationToken);
-        return RoomFileView.From(RoomFileMetadata.From(file), url);
+        return RoomFileMetadata.From(file) with { DownloadUrl = url.AbsoluteUri };
     }
 
     /// <summary>fileUploaded to the room, fileUploadAck to the uploader, document.uploaded to the other members' inboxes.</summary>
