@@ -34,8 +34,8 @@ public sealed class DeviceStore(StorageAccount account, TimeProvider time)
 
     public TableClient Table => _table;
 
-    /// <summary>Binds or refreshes the device; 409 DEVICE_BOUND_TO_OTHER_USER when another user holds it. Returns the binding and whether it is new.</summary>
-    public async Task<(DeviceBinding Binding, bool Created)> RegisterAsync(
+    /// <summary>Binds or refreshes the device; 409 DEVICE_BOUND_TO_OTHER_USER when another user holds it. Returns the binding.</summary>
+    public async Task<DeviceBinding> RegisterAsync(
         string tenantId, string userId, string deviceId, string platform, string pushProvider, string? pushToken, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
@@ -56,7 +56,7 @@ public sealed class DeviceStore(StorageAccount account, TimeProvider time)
                         ["LastSeenAt"] = now,
                     };
                     var etag = await _table.AddEntityAsync(entity, cancellationToken);
-                    return (new DeviceBinding(deviceId, userId, platform, pushProvider, pushToken, now, now, etag), true);
+                    return new DeviceBinding(deviceId, userId, platform, pushProvider, pushToken, now, now, etag);
                 }
 
                 var current = DeviceBinding.FromEntity(existing);
@@ -74,7 +74,7 @@ public sealed class DeviceStore(StorageAccount account, TimeProvider time)
                     ["LastSeenAt"] = now,
                 };
                 var newETag = await _table.UpdateEntityAsync(update, existing.ETag ?? "*", TableUpdateMode.Merge, cancellationToken);
-                return (current with { Platform = platform, PushProvider = pushProvider, PushToken = pushToken, LastSeenAt = now, ETag = newETag }, false);
+                return current with { Platform = platform, PushProvider = pushProvider, PushToken = pushToken, LastSeenAt = now, ETag = newETag };
             }
             catch (StorageRequestFailedException ex) when (ex.Status is 409 or 412 or 404 && attempt < MaxAttempts)
             {

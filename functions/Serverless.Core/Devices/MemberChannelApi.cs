@@ -60,7 +60,7 @@ public sealed class MemberChannelApi(
 
         limiter.Acquire(MemberChannelOperation.Register, caller.TenantId, caller.UserId, deviceId);
         await members.RequireActiveAsync(caller.TenantId, caller.UserId, context.RequestAborted);
-        var (binding, _) = await devices.RegisterAsync(caller.TenantId, caller.UserId, deviceId, body.Platform, body.PushProvider, token, context.RequestAborted);
+        var binding = await devices.RegisterAsync(caller.TenantId, caller.UserId, deviceId, body.Platform, body.PushProvider, token, context.RequestAborted);
         metrics.Registered(binding.Platform);
         return Results.Json(new { deviceId = binding.DeviceId, registeredAt = binding.RegisteredAt, lastSeenAt = binding.LastSeenAt }, ApiJson.Options);
     });
@@ -178,7 +178,7 @@ public sealed class MemberChannelApi(
             ? deviceId!
             : throw ApiException.BadRequest("VALIDATION_ERROR", "'deviceId' is required: 1 to 128 characters of letters, digits, '-', '_', '.' or ':'.");
 
-    private static string Subject(CallerPrincipal caller, string deviceId) => caller.TenantId + "|" + caller.UserId + "|" + deviceId;
+    private static string Subject(CallerPrincipal caller, string deviceId) => DeviceDeliveryStore.Partition(caller.TenantId, caller.UserId, deviceId);
 
     private static ApiException DeviceNotFound() => ApiException.NotFound("DEVICE_NOT_FOUND", "No such device is registered to you.");
 

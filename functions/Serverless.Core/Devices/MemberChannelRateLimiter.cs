@@ -43,7 +43,7 @@ public sealed class MemberChannelRateLimiter : IDisposable
             MemberChannelOperation.Events => _events,
             _ => _ack,
         };
-        using var lease = limiter.AttemptAcquire(tenantId + "|" + userId + "|" + deviceId);
+        using var lease = limiter.AttemptAcquire(DeviceDeliveryStore.Partition(tenantId, userId, deviceId));
         if (lease.IsAcquired)
         {
             return;

@@ -21,6 +21,7 @@ internal sealed class StorageServicePipeline
             StorageService.Queue => connection.QueueEndpoint,
             _ => connection.TableEndpoint,
         };
+        EndpointText = Endpoint.AbsoluteUri.TrimEnd('/');
 
         var perRetry = new List<HttpPipelinePolicy>
         {
@@ -38,7 +39,7 @@ internal sealed class StorageServicePipeline
     /// <summary>The service endpoint without a trailing slash, e.g. http://127.0.0.1:10000/devstoreaccount1.</summary>
     public Uri Endpoint { get; }
 
-    public string EndpointText => Endpoint.AbsoluteUri.TrimEnd('/');
+    public string EndpointText { get; }
 
     /// <summary>Blob only: the account-wide user delegation key, shared by every blob client.</summary>
     public UserDelegationKeyCache DelegationKeys => LazyInitializer.EnsureInitialized(ref _delegationKeys, () => new UserDelegationKeyCache(this));

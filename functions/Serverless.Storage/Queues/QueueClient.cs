@@ -19,11 +19,12 @@ public sealed class QueueClient
         ArgumentException.ThrowIfNullOrEmpty(name);
         _pipeline = pipeline;
         Name = name;
+        QueueUrl = $"{pipeline.EndpointText}/{Uri.EscapeDataString(name)}";
     }
 
     public string Name { get; }
 
-    private string QueueUrl => $"{_pipeline.EndpointText}/{Uri.EscapeDataString(Name)}";
+    private string QueueUrl { get; }
 
     public async Task CreateIfNotExistsAsync(CancellationToken cancellationToken = default)
     {

@@ -17,6 +17,7 @@ public sealed class TableClient
         ArgumentException.ThrowIfNullOrEmpty(name);
         _pipeline = pipeline;
         Name = name;
+        TableUrl = $"{pipeline.EndpointText}/{Uri.EscapeDataString(name)}";
     }
 
     public string Name { get; }
@@ -24,7 +25,7 @@ public sealed class TableClient
     // "ResourceNotFound" is a missing entity; "TableNotFound" (also a 404) is a missing table and must not read as "no such row".
     private const string EntityNotFound = "ResourceNotFound";
 
-    private string TableUrl => $"{_pipeline.EndpointText}/{Uri.EscapeDataString(Name)}";
+    private string TableUrl { get; }
 
     public async Task CreateIfNotExistsAsync(CancellationToken cancellationToken = default)
     {
