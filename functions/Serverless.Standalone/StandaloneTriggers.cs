@@ -13,13 +13,13 @@ public static class StandaloneTriggers
 {
     public static IEnumerable<QueueTrigger> Queues()
     {
-        yield return new(StorageNames.EventsQueue, (sp, m, ct) => sp.GetRequiredService<NotificationProcessor>().ProcessAsync(m, ct));
+        yield return new(StorageNames.EventsQueue, (sp, m, ct) => sp.GetRequiredService<NotificationProcessor>().ProcessAsync(QueueMessageContext.From(m), ct));
         // Poison messages wake their runner when this process moves them; otherwise a minute of delay is harmless.
-        yield return new(StorageNames.EventsPoisonQueue, (sp, m, ct) => sp.GetRequiredService<DeadLetterStore>().MoveFromPoisonAsync(StorageNames.EventsQueue, m, ct),
+        yield return new(StorageNames.EventsPoisonQueue, (sp, m, ct) => sp.GetRequiredService<DeadLetterStore>().MoveFromPoisonAsync(StorageNames.EventsQueue, QueueMessageContext.From(m), ct),
             TimeSpan.FromSeconds(60));
 
         // Window-end summaries are delayed messages; a few extra seconds before the badge updates is fine.
-        yield return new(StorageNames.PushFlushQueue, (sp, m, ct) => sp.GetRequiredService<NotificationProcessor>().FlushHeldBackPushesAsync(m, ct),
+        yield return new(StorageNames.PushFlushQueue, (sp, m, ct) => sp.GetRequiredService<NotificationProcessor>().FlushHeldBackPushesAsync(QueueMessageContext.From(m), ct),
             TimeSpan.FromSeconds(10));
     }
 

@@ -6,6 +6,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -14,7 +15,9 @@ using Serverless.Core.Hosting;
 using Serverless.Core.Notifications;
 using Serverless.Standalone;
 using Serverless.Standalone.Development;
-using Serverless.Storage;
+using Azure;
+using Azure.Data.Tables;
+using Serverless.Core.Storage;
 
 namespace Serverless.Benchmarks;
 
@@ -67,13 +70,12 @@ public sealed class BenchmarkHost : IAsyncDisposable
     public static async Task<BenchmarkHost> StartAsync(BenchmarkOptions options, CancellationToken cancellationToken)
     {
         var azurite = await AzuriteProcess.StartAsync(cancellationToken: cancellationToken);
-        var connection = StorageConnection.FromSettings(
-            key => key == StorageNames.ConnectionSetting ? azurite.ConnectionString : null, StorageNames.ConnectionSetting);
+        var connection = StorageConnection.FromConfiguration(
+            new ConfigurationBuilder().AddInMemoryCollection([new(StorageNames.ConnectionSetting, azurite.ConnectionString)]).Build(),
+            StorageNames.ConnectionSetting);
         var counter = new StorageRequestCounter();
         var ledger = new StorageRequestLedger();
-        var clientOptions = new StorageClientOptions();
-        clientOptions.AddPolicy(counter, HttpPipelinePosition.PerRetry);
-        clientOptions.AddPolicy(ledger, HttpPipelinePosition.PerRetry);
+        var clientPolicies = new StoragePipelinePolicies { PerRetry = { counter, ledger } };
         var deliveries = new DeliveryMeter();
 
         var overrides = new Dictionary<string, string?>
@@ -94,7 +96,7 @@ public sealed class BenchmarkHost : IAsyncDisposable
             app = StandaloneHost.Build([], overrides, services =>
             {
                 // StorageAccount is built from this (TryAddSingleton in AddServerless), so every host request is counted.
-                services.AddSingleton(clientOptions);
+                services.AddSingleton(clientPolicies);
                 services.Replace(ServiceDescriptor.Singleton(deliveries.Metrics));
             });
             await app.StartAsync(cancellationToken);

@@ -45,7 +45,7 @@ public sealed record MachineInfo(int Cores, long MemoryBytes, string Os, string 
         RuntimeInformation.ProcessArchitecture.ToString());
 }
 
-/// <summary>Single-entity inserts per second through Serverless.Storage's TableClient.AddEntityAsync.</summary>
+/// <summary>Single-entity inserts per second through the SDK's TableClient.AddEntityAsync.</summary>
 public sealed record CeilingResult(int Inserts, int Concurrency, double Seconds, double InsertsPerSecond, double HostCpuSeconds, double AzuriteCpuSeconds);
 
 /// <summary>Storage requests in a window, by service, and per delivered notification.</summary>

@@ -1,12 +1,14 @@
 using System.Diagnostics;
 using System.Globalization;
 using Serverless.Core.Inbox;
-using Serverless.Storage;
+using Azure;
+using Azure.Data.Tables;
+using Serverless.Core.Storage;
 
 namespace Serverless.Benchmarks;
 
 /// <summary>
-/// Step 1: what this Azurite takes in single-entity inserts per second through Serverless.Storage at the pipeline's
+/// Step 1: what this Azurite takes in single-entity inserts per second through the Azure.Data.Tables SDK at the pipeline's
 /// delivery concurrency. Entities look like inbox rows and are spread over as many partitions as the fan-out uses.
 /// Runs on an uncounted StorageAccount in a table of its own, so the host's figures are untouched.
 /// </summary>

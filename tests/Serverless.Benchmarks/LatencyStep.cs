@@ -1,5 +1,9 @@
 using System.Diagnostics;
-using Serverless.Storage;
+using Azure;
+using Azure.Data.Tables;
+using Serverless.Core.Storage;
+using Azure.Storage.Queues;
+using Azure.Storage.Queues.Models;
 
 namespace Serverless.Benchmarks;
 
@@ -80,15 +84,15 @@ public static class LatencyStep
         var storage = host.UncountedStorage();
         var queue = storage.GetQueueClient("latencyfloor");
         var table = storage.GetTableClient("latencyfloor");
-        await queue.CreateIfNotExistsAsync(cancellationToken);
-        await table.CreateIfNotExistsAsync(cancellationToken);
+        await queue.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+        await table.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         var samples = new List<double>(options.LatencySamples);
         for (var i = 0; i < WarmUpEvents + options.LatencySamples; i++)
         {
             var partition = "floor" + (i % 100).ToString(System.Globalization.CultureInfo.InvariantCulture);
             var start = Stopwatch.GetTimestamp();
             await queue.ReceiveMessagesAsync(16, TimeSpan.FromSeconds(30), cancellationToken);
-            await table.SubmitTransactionAsync(
+            await table.SubmitValidatedTransactionAsync(
             [
                 new(TableTransactionActionType.Add, new TableEntity(partition, "e|" + i) { ["Seq"] = (long)i }),
                 new(TableTransactionActionType.UpsertMerge, new TableEntity(partition, "counter") { ["Seq"] = (long)i }),

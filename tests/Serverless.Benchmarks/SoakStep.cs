@@ -3,7 +3,9 @@ using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Serverless.Core.Inbox;
-using Serverless.Storage;
+using Azure;
+using Azure.Data.Tables;
+using Serverless.Core.Storage;
 
 namespace Serverless.Benchmarks;
 
@@ -151,7 +153,7 @@ public static class SoakStep
         {
             var pk = InboxKeys.Partition(BenchmarkHost.Tenant, user);
             var rows = new List<TableEntity>();
-            await foreach (var entity in table.QueryAsync(TableFilter.Create($"PartitionKey eq {pk}"), cancellationToken: ct))
+            await foreach (var entity in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {pk}"), cancellationToken: ct))
             {
                 rows.Add(entity);
             }

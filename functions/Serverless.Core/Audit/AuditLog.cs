@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
 using Serverless.Core.Hosting;
-using Serverless.Storage;
+using Azure;
+using Azure.Data.Tables;
+using Serverless.Core.Storage;
 
 namespace Serverless.Core.Audit;
 
@@ -75,20 +77,20 @@ public sealed class AuditLog(StorageAccount account, TimeProvider time)
     {
         // Inverted time: "to" (newest) gives the lower row key bound, "from" (oldest) the upper one.
         var lower = afterId ?? (to is { } t ? RowKeyFor(t, Guid.Empty) : "");
-        var filter = TableFilter.Create($"PartitionKey eq {tenantId} and RowKey gt {lower}");
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tenantId} and RowKey gt {lower}");
         if (from is { } f)
         {
-            filter += TableFilter.Create($" and RowKey lt {RowKeyFor(f, Guid.Empty) + "~"}");
+            filter += TableClient.CreateQueryFilter($" and RowKey lt {RowKeyFor(f, Guid.Empty) + "~"}");
         }
 
         if (action is not null)
         {
-            filter += TableFilter.Create($" and Action eq {action}");
+            filter += TableClient.CreateQueryFilter($" and Action eq {action}");
         }
 
         if (actor is not null)
         {
-            filter += TableFilter.Create($" and Actor eq {actor}");
+            filter += TableClient.CreateQueryFilter($" and Actor eq {actor}");
         }
 
         var (entities, more) = await _table.QueryLimitAsync(filter, null, limit, cancellationToken);

@@ -1,7 +1,10 @@
 using System.Globalization;
 using Serverless.Core.Hosting;
 using Serverless.Core.Notifications;
-using Serverless.Storage;
+using Azure;
+using Azure.Data.Tables;
+using Serverless.Core.Storage;
+using Azure.Storage.Queues;
 
 namespace Serverless.Core.DeadLetters;
 
@@ -56,7 +59,7 @@ public sealed class DeadLetterStore(StorageAccount account, ProcessingErrorStore
         {
             await _table.AddEntityAsync(entity, cancellationToken);
         }
-        catch (StorageRequestFailedException ex) when (ex.Status == 409)
+        catch (RequestFailedException ex) when (ex.Status == 409)
         {
             // Already moved by an earlier delivery of the same poison message.
         }
@@ -64,7 +67,7 @@ public sealed class DeadLetterStore(StorageAccount account, ProcessingErrorStore
 
     public async Task<(IReadOnlyList<DeadLetter> Items, bool More)> ListAsync(string tenantId, string? afterId, int limit, CancellationToken cancellationToken)
     {
-        var filter = TableFilter.Create($"PartitionKey eq {tenantId} and RowKey gt {afterId ?? ""}");
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tenantId} and RowKey gt {afterId ?? ""}");
         var (entities, more) = await _table.QueryLimitAsync(filter, null, limit, cancellationToken);
         return (entities.Select(ToDeadLetter).ToArray(), more);
     }
@@ -72,7 +75,7 @@ public sealed class DeadLetterStore(StorageAccount account, ProcessingErrorStore
     /// <summary>Puts the original message back on its queue. Processing is idempotent, so replaying twice delivers once.</summary>
     public async Task<DeadLetter?> ReplayAsync(string tenantId, string id, string replayedBy, CancellationToken cancellationToken)
     {
-        var entity = await _table.GetEntityAsync(tenantId, id, cancellationToken: cancellationToken);
+        var entity = await _table.GetEntityOrDefaultAsync(tenantId, id, cancellationToken: cancellationToken);
         if (entity is null)
         {
             return null;

@@ -2,7 +2,9 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Serverless.Core.Hosting;
 using Serverless.Core.Inbox;
-using Serverless.Storage;
+using Azure;
+using Azure.Data.Tables;
+using Serverless.Core.Storage;
 
 namespace Serverless.Core.Devices;
 
@@ -35,7 +37,7 @@ public sealed class DeviceCleanup(
     private Task<int> UnregisterInactiveDevicesAsync(CancellationToken cancellationToken)
     {
         var cutoff = time.GetUtcNow() - TimeSpan.FromDays(options.Value.DeviceInactiveDays);
-        var filter = TableFilter.Create($"LastSeenAt lt {cutoff}");
+        var filter = TableClient.CreateQueryFilter($"LastSeenAt lt {cutoff}");
         return scan.RunAsync("devices-inactive", MaxPagesPerRun, async (continuation, ct) =>
         {
             var result = await devices.Table.QueryPageAsync(filter, ["PartitionKey", "RowKey", "LastSeenAt", "Platform"], PageSize, continuation, ct);
@@ -45,13 +47,13 @@ public sealed class DeviceCleanup(
                 try
                 {
                     // If-Match: a device that registered or polled since the query keeps its binding.
-                    if (await devices.Table.DeleteEntityAsync(row.PartitionKey, row.RowKey, row.ETag ?? "*", ct))
+                    if (await devices.Table.DeleteEntityIfExistsAsync(row.PartitionKey, row.RowKey, row.ETag, ct))
                     {
                         removed++;
                         metrics.Unregistered(row.GetString("Platform") ?? "", "inactive");
                     }
                 }
-                catch (StorageConcurrencyException)
+                catch (RequestFailedException ex) when (ex.IsConcurrencyConflict())
                 {
                 }
             }
@@ -86,9 +88,9 @@ public sealed class DeviceCleanup(
         var seqs = rows.Select(r => DeviceDeliveryStore.SeqFromRowKey(r.RowKey)).ToList();
         var now = time.GetUtcNow();
         var live = new HashSet<long>();
-        var filter = TableFilter.Create(
+        var filter = TableClient.CreateQueryFilter(
             $"PartitionKey eq {inboxPartition} and RowKey ge {InboxKeys.NotificationRowKey(seqs.Max())} and RowKey le {InboxKeys.NotificationRowKey(seqs.Min())} and ExpiresAt gt {now}");
-        await foreach (var entity in inbox.Table.QueryAsync(filter, ["RowKey", "ExpiresAt"], cancellationToken: cancellationToken))
+        await foreach (var entity in inbox.Table.QueryAsync<TableEntity>(filter, select: ["RowKey", "ExpiresAt"], cancellationToken: cancellationToken))
         {
             live.Add(InboxKeys.SeqFromRowKey(entity.RowKey));
         }
@@ -99,11 +101,11 @@ public sealed class DeviceCleanup(
         {
             try
             {
-                await deliveries.Table.SubmitTransactionAsync(
-                    group.Select(r => new TableTransactionAction(TableTransactionActionType.Delete, r, r.ETag ?? "*")).ToList(), cancellationToken);
+                await deliveries.Table.SubmitValidatedTransactionAsync(
+                    group.Select(r => new TableTransactionAction(TableTransactionActionType.Delete, r, r.ETag)).ToList(), cancellationToken);
                 removed += group.Length;
             }
-            catch (StorageRequestFailedException ex) when (ex.Status is 404 or 412)
+            catch (RequestFailedException ex) when (ex.Status is 404 or 412)
             {
                 // Another run (or an ack) got there first; what is left is found next time round.
             }

@@ -4,13 +4,15 @@ using System.Text;
 using Serverless.Core.Hosting;
 using Serverless.Core.Inbox;
 using Serverless.Core.Members;
-using Serverless.Storage;
+using Azure;
+using Azure.Data.Tables;
+using Serverless.Core.Storage;
 
 namespace Serverless.Core.Devices;
 
 /// <summary>The first time an event was served to a device, the membership seen then, and when the device acked it.</summary>
 public sealed record DeliveryRecord(long Seq, string Class, string DedupeKey, string MembershipStatus, string MembershipRole, string PolicyHash,
-    DateTimeOffset FirstDeliveredAt, DateTimeOffset? AckedAt, string? ETag)
+    DateTimeOffset FirstDeliveredAt, DateTimeOffset? AckedAt, ETag? ETag)
 {
     internal static DeliveryRecord FromEntity(TableEntity e) => new(
         DeviceDeliveryStore.SeqFromRowKey(e.RowKey),
@@ -66,8 +68,8 @@ public sealed class DeviceDeliveryStore(StorageAccount account, TimeProvider tim
         {
             records.Clear();
             emitted.Clear();
-            var filter = TableFilter.Create($"PartitionKey eq {pk} and RowKey ge {RowKey(items[0].Seq)} and RowKey le {RowKey(items[^1].Seq)}");
-            await foreach (var entity in _table.QueryAsync(filter, cancellationToken: cancellationToken))
+            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {pk} and RowKey ge {RowKey(items[0].Seq)} and RowKey le {RowKey(items[^1].Seq)}");
+            await foreach (var entity in _table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
             {
                 var record = DeliveryRecord.FromEntity(entity);
                 records[record.Seq] = record;
@@ -85,7 +87,7 @@ public sealed class DeviceDeliveryStore(StorageAccount account, TimeProvider tim
                 foreach (var chunk in missing.Chunk(MaxBatch))
                 {
                     var fresh = chunk.Select(i => NewRecord(i, member, now, null)).ToList();
-                    var etags = await _table.SubmitTransactionAsync(
+                    var etags = await _table.SubmitValidatedTransactionAsync(
                         fresh.Select(r => new TableTransactionAction(TableTransactionActionType.Add, ToEntity(pk, r))).ToList(), cancellationToken);
                     for (var i = 0; i < fresh.Count; i++)
                     {
@@ -97,7 +99,7 @@ public sealed class DeviceDeliveryStore(StorageAccount account, TimeProvider tim
 
                 return records;
             }
-            catch (StorageRequestFailedException ex) when (ex.Status == 409 && attempt < MaxAttempts)
+            catch (RequestFailedException ex) when (ex.Status == 409 && attempt < MaxAttempts)
             {
                 // The same device polled concurrently and recorded some of these first; theirs stand, read them.
             }
@@ -110,7 +112,7 @@ public sealed class DeviceDeliveryStore(StorageAccount account, TimeProvider tim
         var pk = Partition(tenantId, userId, deviceId);
         for (var attempt = 1; ; attempt++)
         {
-            var existing = await _table.GetEntityAsync(pk, RowKey(item.Seq), cancellationToken: cancellationToken);
+            var existing = await _table.GetEntityOrDefaultAsync(pk, RowKey(item.Seq), cancellationToken: cancellationToken);
             var now = time.GetUtcNow();
             try
             {
@@ -126,10 +128,10 @@ public sealed class DeviceDeliveryStore(StorageAccount account, TimeProvider tim
                     return acked;
                 }
 
-                await _table.UpdateEntityAsync(new TableEntity(pk, existing.RowKey) { ["AckedAt"] = now }, existing.ETag ?? "*", TableUpdateMode.Merge, cancellationToken);
+                await _table.UpdateEntityAsync(new TableEntity(pk, existing.RowKey) { ["AckedAt"] = now }, existing.ETag, TableUpdateMode.Merge, cancellationToken);
                 return now;
             }
-            catch (StorageRequestFailedException ex) when (ex.Status is 409 or 412 && attempt < MaxAttempts)
+            catch (RequestFailedException ex) when (ex.Status is 409 or 412 && attempt < MaxAttempts)
             {
                 // A concurrent ack or poll wrote first; re-read so every caller reports the same first AckedAt.
             }
@@ -139,7 +141,7 @@ public sealed class DeviceDeliveryStore(StorageAccount account, TimeProvider tim
     /// <summary>The existing record of one event on one device, or null.</summary>
     public async Task<DeliveryRecord?> GetAsync(string tenantId, string userId, string deviceId, long seq, CancellationToken cancellationToken)
     {
-        var entity = await _table.GetEntityAsync(Partition(tenantId, userId, deviceId), RowKey(seq), cancellationToken: cancellationToken);
+        var entity = await _table.GetEntityOrDefaultAsync(Partition(tenantId, userId, deviceId), RowKey(seq), cancellationToken: cancellationToken);
         return entity is null ? null : DeliveryRecord.FromEntity(entity);
     }
 

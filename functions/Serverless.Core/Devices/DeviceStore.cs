@@ -1,12 +1,14 @@
 using Serverless.Core.Hosting;
 using Serverless.Core.Http;
-using Serverless.Storage;
+using Azure;
+using Azure.Data.Tables;
+using Serverless.Core.Storage;
 
 namespace Serverless.Core.Devices;
 
 /// <summary>One device bound to one user.</summary>
 public sealed record DeviceBinding(
-    string DeviceId, string UserId, string Platform, string PushProvider, string? PushToken, DateTimeOffset RegisteredAt, DateTimeOffset LastSeenAt, string? ETag)
+    string DeviceId, string UserId, string Platform, string PushProvider, string? PushToken, DateTimeOffset RegisteredAt, DateTimeOffset LastSeenAt, ETag? ETag)
 {
     internal static DeviceBinding FromEntity(TableEntity e) => new(
         e.RowKey,
@@ -41,7 +43,7 @@ public sealed class DeviceStore(StorageAccount account, TimeProvider time)
         for (var attempt = 1; ; attempt++)
         {
             var now = time.GetUtcNow();
-            var existing = await _table.GetEntityAsync(tenantId, deviceId, cancellationToken: cancellationToken);
+            var existing = await _table.GetEntityOrDefaultAsync(tenantId, deviceId, cancellationToken: cancellationToken);
             try
             {
                 if (existing is null)
@@ -55,7 +57,7 @@ public sealed class DeviceStore(StorageAccount account, TimeProvider time)
                         ["RegisteredAt"] = now,
                         ["LastSeenAt"] = now,
                     };
-                    var etag = await _table.AddEntityAsync(entity, cancellationToken);
+                    var etag = (await _table.AddEntityAsync(entity, cancellationToken)).NewETag();
                     return new DeviceBinding(deviceId, userId, platform, pushProvider, pushToken, now, now, etag);
                 }
 
@@ -73,10 +75,10 @@ public sealed class DeviceStore(StorageAccount account, TimeProvider time)
                     ["PushToken"] = pushToken ?? "",
                     ["LastSeenAt"] = now,
                 };
-                var newETag = await _table.UpdateEntityAsync(update, existing.ETag ?? "*", TableUpdateMode.Merge, cancellationToken);
+                var newETag = (await _table.UpdateEntityAsync(update, existing.ETag, TableUpdateMode.Merge, cancellationToken)).NewETag();
                 return current with { Platform = platform, PushProvider = pushProvider, PushToken = pushToken, LastSeenAt = now, ETag = newETag };
             }
-            catch (StorageRequestFailedException ex) when (ex.Status is 409 or 412 or 404 && attempt < MaxAttempts)
+            catch (RequestFailedException ex) when (ex.Status is 409 or 412 or 404 && attempt < MaxAttempts)
             {
                 // A concurrent register or unregister of the same device id: look again.
             }
@@ -96,9 +98,9 @@ public sealed class DeviceStore(StorageAccount account, TimeProvider time)
 
             try
             {
-                return (await _table.DeleteEntityAsync(tenantId, deviceId, existing.ETag ?? "*", cancellationToken), existing.Platform);
+                return (await _table.DeleteEntityIfExistsAsync(tenantId, deviceId, existing.ETag ?? ETag.All, cancellationToken), existing.Platform);
             }
-            catch (StorageConcurrencyException) when (attempt < MaxAttempts)
+            catch (RequestFailedException ex) when (ex.IsConcurrencyConflict() && attempt < MaxAttempts)
             {
                 // Re-registered (token refresh) meanwhile; it is still ours to delete if the user still holds it.
             }
@@ -108,7 +110,7 @@ public sealed class DeviceStore(StorageAccount account, TimeProvider time)
     /// <summary>The caller's device, or null when unknown or bound to another user (indistinguishable on purpose).</summary>
     public async Task<DeviceBinding?> GetAsync(string tenantId, string userId, string deviceId, CancellationToken cancellationToken)
     {
-        var entity = await _table.GetEntityAsync(tenantId, deviceId, cancellationToken: cancellationToken);
+        var entity = await _table.GetEntityOrDefaultAsync(tenantId, deviceId, cancellationToken: cancellationToken);
         return entity is null || entity.GetString("UserId") != userId ? null : DeviceBinding.FromEntity(entity);
     }
 
@@ -123,9 +125,9 @@ public sealed class DeviceStore(StorageAccount account, TimeProvider time)
 
         try
         {
-            await _table.UpdateEntityAsync(new TableEntity(tenantId, device.DeviceId) { ["LastSeenAt"] = now }, device.ETag, TableUpdateMode.Merge, cancellationToken);
+            await _table.UpdateEntityAsync(new TableEntity(tenantId, device.DeviceId) { ["LastSeenAt"] = now }, device.ETag.Value, TableUpdateMode.Merge, cancellationToken);
         }
-        catch (StorageRequestFailedException ex) when (ex.Status is 404 or 412)
+        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
         {
             // Changed or removed concurrently; whoever changed it wrote a fresher LastSeenAt or meant it gone.
         }

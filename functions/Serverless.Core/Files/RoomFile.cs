@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Azure;
 using Serverless.Core.Files.Validation;
 
 namespace Serverless.Core.Files;
@@ -28,7 +29,7 @@ public sealed record RoomFile(
     string? DeletedBy)
 {
     /// <summary>The row's ETag when read from storage, for conditional updates.</summary>
-    public string? ETag { get; init; }
+    public ETag? ETag { get; init; }
 
     public bool IsDeleted => DeletedAt is not null;
 

@@ -2,7 +2,9 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Serverless.Core.Audit;
 using Serverless.Core.Hosting;
-using Serverless.Storage;
+using Azure;
+using Azure.Data.Tables;
+using Serverless.Core.Storage;
 
 namespace Serverless.Core.Files;
 
@@ -22,8 +24,8 @@ public sealed class RoomFilePurge(
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var expired = TableFilter.Create($"IsDeleted eq {true} and DeletedAt lt {now.AddDays(-options.Value.RetentionDays)}");
-        var abandoned = TableFilter.Create($"Status eq {"pending"} and CreatedAt lt {now - RoomFilesApi.PendingUploadLifetime}");
+        var expired = TableClient.CreateQueryFilter($"IsDeleted eq {true} and DeletedAt lt {now.AddDays(-options.Value.RetentionDays)}");
+        var abandoned = TableClient.CreateQueryFilter($"Status eq {"pending"} and CreatedAt lt {now - RoomFilesApi.PendingUploadLifetime}");
         var removed = await PurgeAsync("roomfiles-expired", expired, audited: true, cancellationToken);
         removed += await PurgeAsync("roomfiles-abandoned", abandoned, audited: false, cancellationToken);
         if (removed > 0)
@@ -42,7 +44,7 @@ public sealed class RoomFilePurge(
             foreach (var file in batch)
             {
                 // Blob first: a run that stops in between leaves a row that the next run finds and finishes.
-                await files.Blob(file).DeleteIfExistsAsync(ct);
+                await files.Blob(file).DeleteIfExistsAsync(cancellationToken: ct);
                 if (!await files.TryDeleteRowAsync(file, ct))
                 {
                     continue;

@@ -1,6 +1,10 @@
 using Serverless.Core.Files.Validation;
 using Serverless.Core.Hosting;
-using Serverless.Storage;
+using Azure;
+using Azure.Data.Tables;
+using Serverless.Core.Storage;
+using Azure.Storage.Blobs;
+using Azure.Storage.Sas;
 
 namespace Serverless.Core.Files;
 
@@ -18,6 +22,12 @@ public sealed class RoomFileStore(StorageAccount account)
 
     public BlobClient Blob(RoomFile file) => Container.GetBlobClient(file.BlobName);
 
+    /// <summary>A SAS link to the file's blob (service SAS with a key, user delegation SAS with an identity).</summary>
+    public Task<Uri> CreateSasUriAsync(
+        RoomFile file, BlobSasPermissions permissions, DateTimeOffset now, DateTimeOffset expiresOn, string? contentDisposition, string? contentType,
+        CancellationToken cancellationToken) =>
+        Blob(file).CreateSasUriAsync(account, permissions, now, expiresOn, contentDisposition, contentType, cancellationToken);
+
     public async Task<RoomFile?> GetAsync(string tenantId, string roomId, string fileId, CancellationToken cancellationToken)
     {
         if (!RoomFile.IsFileId(fileId))
@@ -25,14 +35,14 @@ public sealed class RoomFileStore(StorageAccount account)
             return null;
         }
 
-        var row = await Table.GetEntityAsync(Partition(tenantId, roomId), fileId, cancellationToken: cancellationToken);
+        var row = await Table.GetEntityOrDefaultAsync(Partition(tenantId, roomId), fileId, cancellationToken: cancellationToken);
         return row is null ? null : FromEntity(row);
     }
 
     /// <summary>Inserts a new row (409 from storage if the id exists, which a fresh Guid v7 never does).</summary>
     public async Task<RoomFile> AddAsync(RoomFile file, CancellationToken cancellationToken)
     {
-        var etag = await Table.AddEntityAsync(ToEntity(file), cancellationToken);
+        var etag = (await Table.AddEntityAsync(ToEntity(file), cancellationToken)).NewETag();
         return file with { ETag = etag };
     }
 
@@ -41,10 +51,10 @@ public sealed class RoomFileStore(StorageAccount account)
     {
         try
         {
-            var etag = await Table.UpdateEntityAsync(ToEntity(file), file.ETag ?? "*", TableUpdateMode.Replace, cancellationToken);
+            var etag = (await Table.UpdateEntityAsync(ToEntity(file), file.ETag ?? ETag.All, TableUpdateMode.Replace, cancellationToken)).NewETag();
             return file with { ETag = etag };
         }
-        catch (StorageRequestFailedException ex) when (ex.Status is 404 or 412)
+        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
         {
             return null;
         }
@@ -55,9 +65,9 @@ public sealed class RoomFileStore(StorageAccount account)
     {
         try
         {
-            return await Table.DeleteEntityAsync(Partition(file.TenantId, file.RoomId), file.FileId, file.ETag ?? "*", cancellationToken);
+            return await Table.DeleteEntityIfExistsAsync(Partition(file.TenantId, file.RoomId), file.FileId, file.ETag ?? ETag.All, cancellationToken);
         }
-        catch (StorageRequestFailedException ex) when (ex.Status == 412)
+        catch (RequestFailedException ex) when (ex.Status == 412)
         {
             return false;
         }
@@ -66,14 +76,14 @@ public sealed class RoomFileStore(StorageAccount account)
     /// <summary>The room's registered, not deleted files, optionally of one kind, newest first.</summary>
     public async Task<IReadOnlyList<RoomFile>> ListAsync(string tenantId, string roomId, FileKind? kind, CancellationToken cancellationToken)
     {
-        var filter = TableFilter.Create($"PartitionKey eq {Partition(tenantId, roomId)} and Status eq {"ready"} and IsDeleted eq {false}");
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {Partition(tenantId, roomId)} and Status eq {"ready"} and IsDeleted eq {false}");
         if (kind is { } k)
         {
-            filter += TableFilter.Create($" and FileType eq {FileKindWireNames.ToWire(k)}");
+            filter += TableClient.CreateQueryFilter($" and FileType eq {FileKindWireNames.ToWire(k)}");
         }
 
         var files = new List<RoomFile>();
-        await foreach (var row in Table.QueryAsync(filter, cancellationToken: cancellationToken))
+        await foreach (var row in Table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
         {
             files.Add(FromEntity(row));
         }

@@ -12,7 +12,11 @@ using Serverless.Core.Http;
 using Serverless.Core.Notifications;
 using Serverless.Core.Realtime;
 using Serverless.Core.Rooms;
-using Serverless.Storage;
+using Azure.Data.Tables;
+using Serverless.Core.Storage;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Azure.Storage.Sas;
 
 namespace Serverless.Core.Files;
 
@@ -157,7 +161,7 @@ public sealed class RoomFilesApi(
         var expiresAt = now.AddMinutes(options.Value.UploadUrlMinutes);
         // Create without Write: Azure lets the client write the blob once but never overwrite it, so content swapped in
         // after /complete validated it is refused. (Azurite does not enforce this distinction.)
-        var uploadUrl = await files.Blob(file).GenerateSasUriAsync(BlobSasPermissions.Create, expiresAt, cancellationToken: cancellationToken);
+        var uploadUrl = await files.CreateSasUriAsync(file, BlobSasPermissions.Create, now, expiresAt, null, null, cancellationToken);
         return Results.Json(new { fileId = file.FileId, uploadUrl = uploadUrl.AbsoluteUri, expiresAt }, ApiJson.Options, statusCode: StatusCodes.Status201Created);
     });
 
@@ -184,7 +188,7 @@ public sealed class RoomFilesApi(
         RequireEditor(membership);
 
         var blob = files.Blob(file);
-        var properties = await blob.GetPropertiesAsync(cancellationToken)
+        var properties = await blob.GetPropertiesOrDefaultAsync(cancellationToken)
             ?? throw ApiException.Conflict("UPLOAD_NOT_FOUND", "Nothing has been uploaded to the upload URL yet.");
         var head = await ReadHeadAsync(blob, properties.ContentLength, cancellationToken);
         var detection = FileTypeDetector.Detect(head, file.FileName, properties.ContentLength);
@@ -338,17 +342,21 @@ public sealed class RoomFilesApi(
         var type = detection.Type;
         try
         {
-            var result = await blob.UploadAsync(
-                new ReplayedHeadStream(head, headLength, body),
+            var content = new LengthLimitedStream(new ReplayedHeadStream(head, headLength, body), type.MaxBytes);
+            await blob.UploadAsync(
+                content,
                 new BlobUploadOptions
                 {
-                    ContentType = type.MimeType,
-                    ContentDisposition = AttachmentDisposition(detection.FileName),
-                    Overwrite = false,
-                    MaxLength = type.MaxBytes,
+                    HttpHeaders = new BlobHttpHeaders { ContentType = type.MimeType, ContentDisposition = AttachmentDisposition(detection.FileName) },
+
+                    // A new file id per upload: never overwrite.
+                    Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
+
+                    // One block in flight: memory per upload stays at one block whatever the file size.
+                    TransferOptions = new Azure.Storage.StorageTransferOptions { InitialTransferSize = 4 * 1024 * 1024, MaximumTransferSize = 4 * 1024 * 1024, MaximumConcurrency = 1 },
                 },
                 cancellationToken);
-            return (detection.FileName, type, result.Length);
+            return (detection.FileName, type, content.BytesRead);
         }
         catch (BlobTooLargeException)
         {
@@ -364,7 +372,7 @@ public sealed class RoomFilesApi(
         }
 
         var headLength = (int)Math.Min(length, FileTypeDetector.HeadLength);
-        await using var download = await blob.DownloadAsync(new HttpRange(0, headLength), cancellationToken);
+        using var download = (await blob.DownloadStreamingAsync(new BlobDownloadOptions { Range = new HttpRange(0, headLength) }, cancellationToken)).Value;
         var head = new byte[headLength];
         var read = await download.Content.ReadAtLeastAsync(head, headLength, throwOnEndOfStream: false, cancellationToken);
         return head[..read];
@@ -416,10 +424,11 @@ public sealed class RoomFilesApi(
 
     private async Task<RoomFileMetadata> ViewAsync(RoomFile file, CancellationToken cancellationToken)
     {
-        var expiresOn = time.GetUtcNow().AddMinutes(options.Value.DownloadUrlMinutes);
+        var now = time.GetUtcNow();
+        var expiresOn = now.AddMinutes(options.Value.DownloadUrlMinutes);
         // The detected type, not whatever a direct upload stored on the blob.
-        var url = await files.Blob(file).GenerateSasUriAsync(
-            BlobSasPermissions.Read, expiresOn, AttachmentDisposition(file.FileName), file.MimeType ?? "application/octet-stream", cancellationToken);
+        var url = await files.CreateSasUriAsync(
+            file, BlobSasPermissions.Read, now, expiresOn, AttachmentDisposition(file.FileName), file.MimeType ?? "application/octet-stream", cancellationToken);
         return RoomFileMetadata.From(file) with { DownloadUrl = url.AbsoluteUri };
     }
 
@@ -472,7 +481,7 @@ public sealed class RoomFilesApi(
         try
         {
             // Not the request's token: the client may be gone, and the blob must not stay behind either way.
-            await blob.DeleteIfExistsAsync(CancellationToken.None);
+            await blob.DeleteIfExistsAsync(cancellationToken: CancellationToken.None);
         }
         catch (Exception ex)
         {

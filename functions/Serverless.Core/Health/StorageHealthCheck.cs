@@ -1,4 +1,6 @@
-using Serverless.Storage;
+using Azure;
+using Azure.Data.Tables;
+using Serverless.Core.Storage;
 
 namespace Serverless.Core.Health;
 
@@ -11,9 +13,9 @@ public sealed class StorageHealthCheck(StorageAccount account)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         cts.CancelAfter(timeout);
-        var table = ProbeAsync(() => account.GetTableClient(ProbeName).GetEntityAsync("probe", "probe", cancellationToken: cts.Token));
-        var queue = ProbeAsync(() => account.GetQueueClient(ProbeName).GetApproximateMessageCountAsync(cts.Token));
-        var blob = ProbeAsync(() => account.GetBlobContainerClient(ProbeName).GetBlobClient("probe").GetPropertiesAsync(cts.Token));
+        var table = ProbeAsync(() => account.GetTableClient(ProbeName).GetEntityOrDefaultAsync("probe", "probe", cancellationToken: cts.Token));
+        var queue = ProbeAsync(() => account.GetQueueClient(ProbeName).GetPropertiesAsync(cts.Token));
+        var blob = ProbeAsync(() => account.GetBlobContainerClient(ProbeName).GetBlobClient("probe").GetPropertiesAsync(cancellationToken: cts.Token));
         await Task.WhenAll(table, queue, blob);
         return new HealthReport(await table, await queue, await blob);
     }
@@ -25,7 +27,7 @@ public sealed class StorageHealthCheck(StorageAccount account)
             await probe();
             return true;
         }
-        catch (StorageRequestFailedException ex) when (ex.Status > 0)
+        catch (RequestFailedException ex) when (ex.Status > 0)
         {
             return true;
         }

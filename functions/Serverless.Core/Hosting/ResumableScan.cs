@@ -1,4 +1,6 @@
-using Serverless.Storage;
+using Azure;
+using Azure.Data.Tables;
+using Serverless.Core.Storage;
 
 namespace Serverless.Core.Hosting;
 
@@ -10,6 +12,7 @@ namespace Serverless.Core.Hosting;
 public sealed class ResumableScan(StorageAccount account, TimeProvider time)
 {
     private const string StatePartition = "scan";
+    private const string TokenFormat = "azure-data-tables-12";
     private readonly TableClient _state = account.GetTableClient(StorageNames.CleanupStateTable);
 
     /// <summary>
@@ -19,8 +22,11 @@ public sealed class ResumableScan(StorageAccount account, TimeProvider time)
     public async Task<int> RunAsync(
         string name, int maxPages, Func<string?, CancellationToken, Task<(int Done, string? Next)>> page, CancellationToken cancellationToken)
     {
-        var state = await _state.GetEntityAsync(StatePartition, name, cancellationToken: cancellationToken);
-        var continuation = state?.GetString("Continuation") is { Length: > 0 } saved ? saved : null;
+        var state = await _state.GetEntityOrDefaultAsync(StatePartition, name, cancellationToken: cancellationToken);
+
+        // Tokens are the SDK's and are stored with their format; one saved in another format (the hand-written client's,
+        // before the SDK) cannot be read, which means "start the scan over", never an error.
+        var continuation = state?.GetString("Continuation") is { Length: > 0 } saved && state.GetString("Format") == TokenFormat ? saved : null;
         var done = 0;
         for (var step = 0; step < maxPages; step++)
         {
@@ -34,7 +40,7 @@ public sealed class ResumableScan(StorageAccount account, TimeProvider time)
         }
 
         await _state.UpsertEntityAsync(
-            new TableEntity(StatePartition, name) { ["Continuation"] = continuation ?? "", ["LastRunAt"] = time.GetUtcNow() },
+            new TableEntity(StatePartition, name) { ["Continuation"] = continuation ?? "", ["Format"] = TokenFormat, ["LastRunAt"] = time.GetUtcNow() },
             TableUpdateMode.Replace,
             cancellationToken);
         return done;

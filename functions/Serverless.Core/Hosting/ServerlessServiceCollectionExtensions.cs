@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -13,7 +14,9 @@ using Serverless.Core.Notifications.Templates;
 using Serverless.Core.Realtime;
 using Serverless.Core.Rooms;
 using Serverless.Core.Files;
-using Serverless.Storage;
+using Azure;
+using Azure.Data.Tables;
+using Serverless.Core.Storage;
 
 namespace Serverless.Core.Hosting;
 
@@ -30,9 +33,11 @@ public static class ServerlessServiceCollectionExtensions
         services.AddSingleton<RequestAuthenticator>();
 
         // Parsed here, at registration, so a malformed connection fails the host at start naming the setting.
-        var connection = StorageConnection.FromSettings(key => configuration[key], StorageNames.ConnectionSetting);
+        var connection = StorageConnection.FromConfiguration(configuration, StorageNames.ConnectionSetting);
         services.AddSingleton(connection);
-        services.TryAddSingleton(sp => new StorageAccount(sp.GetRequiredService<StorageConnection>(), sp.GetService<StorageClientOptions>()));
+        services.AddAzureClientsCore();
+        services.TryAddSingleton(sp => new StorageAccount(
+            sp.GetRequiredService<StorageConnection>(), sp.GetRequiredService<AzureComponentFactory>(), sp.GetService<StoragePipelinePolicies>()));
 
         services.AddSingleton<StorageProvisioner>();
         services.AddHostedService(sp => sp.GetRequiredService<StorageProvisioner>());

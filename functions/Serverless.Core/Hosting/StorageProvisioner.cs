@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Serverless.Storage;
+using Azure;
+using Azure.Data.Tables;
+using Serverless.Core.Storage;
 
 namespace Serverless.Core.Hosting;
 
@@ -28,10 +30,10 @@ public sealed class StorageProvisioner(StorageAccount account, ILogger<StoragePr
 
     public async Task EnsureAsync(CancellationToken cancellationToken)
     {
-        await Task.WhenAll(Tables.Select(t => account.GetTableClient(t).CreateIfNotExistsAsync(cancellationToken)));
-        await Task.WhenAll(Queues.Select(q => account.GetQueueClient(q).CreateIfNotExistsAsync(cancellationToken)));
-        await account.GetBlobContainerClient(StorageNames.FilesContainer).CreateIfNotExistsAsync(cancellationToken);
-        await account.GetBlobContainerClient(StorageNames.EventPayloadsContainer).CreateIfNotExistsAsync(cancellationToken);
+        await Task.WhenAll(Tables.Select(t => account.GetTableClient(t).CreateIfNotExistsAsync(cancellationToken: cancellationToken)));
+        await Task.WhenAll(Queues.Select(q => account.GetQueueClient(q).CreateIfNotExistsAsync(cancellationToken: cancellationToken)));
+        await account.GetBlobContainerClient(StorageNames.FilesContainer).CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+        await account.GetBlobContainerClient(StorageNames.EventPayloadsContainer).CreateIfNotExistsAsync(cancellationToken: cancellationToken);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

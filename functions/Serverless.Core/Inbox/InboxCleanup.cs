@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Logging;
 using Serverless.Core.Hosting;
-using Serverless.Storage;
+using Azure;
+using Azure.Data.Tables;
+using Serverless.Core.Storage;
 
 namespace Serverless.Core.Inbox;
 
@@ -17,7 +19,7 @@ public sealed class InboxCleanup(InboxStore inbox, ResumableScan scan, Notificat
     /// <summary>Returns how many notification rows were deleted.</summary>
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
-        var filter = TableFilter.Create($"ExpiresAt lt {time.GetUtcNow()}");
+        var filter = TableClient.CreateQueryFilter($"ExpiresAt lt {time.GetUtcNow()}");
         var deleted = await scan.RunAsync("inbox-expiry", MaxPagesPerRun, async (continuation, ct) =>
         {
             var result = await inbox.Table.QueryPageAsync(filter, ["PartitionKey", "RowKey", "IsRead", "ExpiresAt"], PageSize, continuation, ct);
@@ -45,7 +47,7 @@ public sealed class InboxCleanup(InboxStore inbox, ResumableScan scan, Notificat
     private async Task<int> DeleteGroupAsync(string partitionKey, TableEntity[] rows, CancellationToken cancellationToken)
     {
         var unread = rows.Count(r => r.RowKey.StartsWith(InboxKeys.NotificationPrefix, StringComparison.Ordinal) && r.GetBoolean("IsRead") != true);
-        var actions = rows.Select(r => new TableTransactionAction(TableTransactionActionType.Delete, r, r.ETag ?? "*")).ToList();
+        var actions = rows.Select(r => new TableTransactionAction(TableTransactionActionType.Delete, r, r.ETag)).ToList();
         if (unread > 0)
         {
             inbox.Forget(partitionKey);
@@ -53,17 +55,17 @@ public sealed class InboxCleanup(InboxStore inbox, ResumableScan scan, Notificat
             if (counter.ETag is not null)
             {
                 actions.Add(new(TableTransactionActionType.UpdateMerge,
-                    new TableEntity(partitionKey, InboxKeys.CounterRowKey) { ["Unread"] = Math.Max(0, counter.Unread - unread) }, counter.ETag));
+                    new TableEntity(partitionKey, InboxKeys.CounterRowKey) { ["Unread"] = Math.Max(0, counter.Unread - unread) }, counter.ETag.Value));
             }
         }
 
         try
         {
-            await inbox.Table.SubmitTransactionAsync(actions, cancellationToken);
+            await inbox.Table.SubmitValidatedTransactionAsync(actions, cancellationToken);
             inbox.Forget(partitionKey);
             return rows.Count(r => r.RowKey.StartsWith(InboxKeys.NotificationPrefix, StringComparison.Ordinal));
         }
-        catch (StorageRequestFailedException ex) when (ex.Status is 404 or 412)
+        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
         {
             // Another run (or a reader) changed these rows first; whatever is left is found next time.
             inbox.Forget(partitionKey);

@@ -1,4 +1,6 @@
-using Serverless.Storage;
+using Azure;
+using Azure.Data.Tables;
+using Serverless.Core.Storage;
 
 namespace Serverless.Core.Inbox;
 
@@ -12,17 +14,17 @@ public sealed record InboxFilter(bool UnreadOnly, string? Type, string? Priority
         var suffix = "";
         if (UnreadOnly)
         {
-            suffix += TableFilter.Create($" and IsRead eq {false}");
+            suffix += TableClient.CreateQueryFilter($" and IsRead eq {false}");
         }
 
         if (Type is not null)
         {
-            suffix += TableFilter.Create($" and Type eq {Type}");
+            suffix += TableClient.CreateQueryFilter($" and Type eq {Type}");
         }
 
         if (Priority is not null)
         {
-            suffix += TableFilter.Create($" and Priority eq {Priority}");
+            suffix += TableClient.CreateQueryFilter($" and Priority eq {Priority}");
         }
 
         return suffix;

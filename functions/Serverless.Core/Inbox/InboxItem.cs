@@ -1,5 +1,7 @@
 using System.Text.Json;
-using Serverless.Storage;
+using Azure;
+using Azure.Data.Tables;
+using Serverless.Core.Storage;
 
 namespace Serverless.Core.Inbox;
 
@@ -64,7 +66,7 @@ public sealed record NewNotification(
     bool NeverThrottle);
 
 /// <summary>The per-user counter row: last sequence number, unread count and the push-throttle window.</summary>
-public sealed record InboxCounter(long Seq, int Unread, DateTimeOffset WindowStart, int WindowPushes, bool PushSuppressed, string? ETag)
+public sealed record InboxCounter(long Seq, int Unread, DateTimeOffset WindowStart, int WindowPushes, bool PushSuppressed, ETag? ETag)
 {
     public static readonly InboxCounter Empty = new(0, 0, DateTimeOffset.MinValue, 0, false, null);
 

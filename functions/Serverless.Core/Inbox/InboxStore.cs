@@ -2,7 +2,9 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using Serverless.Core.Hosting;
 using Serverless.Core.Notifications;
-using Serverless.Storage;
+using Azure;
+using Azure.Data.Tables;
+using Serverless.Core.Storage;
 
 namespace Serverless.Core.Inbox;
 
@@ -124,13 +126,13 @@ public sealed class InboxStore
                     new(TableTransactionActionType.Add, marker),
                     counter.ETag is null
                         ? new(TableTransactionActionType.Add, next.ToEntity(pk))
-                        : new(TableTransactionActionType.UpdateMerge, next.ToEntity(pk), counter.ETag),
+                        : new(TableTransactionActionType.UpdateMerge, next.ToEntity(pk), counter.ETag.Value),
                     new(TableTransactionActionType.Add, row),
                 };
 
                 try
                 {
-                    var etags = await _table.SubmitTransactionAsync(actions, cancellationToken);
+                    var etags = await _table.SubmitValidatedTransactionAsync(actions, cancellationToken);
                     if (guessedNew)
                     {
                         AdjustNewUserScore(+1);
@@ -141,23 +143,23 @@ public sealed class InboxStore
                     row.ETag = etags[2];
                     return new DeliveryResult(DeliveryStatus.Delivered, InboxItem.FromEntity(row), committed, push, suppressionStarted);
                 }
-                catch (TableTransactionFailedException ex) when (ex.FailedIndex == 0 && ex.Status == 409)
+                catch (TableTransactionFailedException ex) when (ex.FailedTransactionActionIndex == 0 && ex.Status == 409)
                 {
                     return new DeliveryResult(DeliveryStatus.AlreadyDelivered, null, counter, false, false);
                 }
-                catch (TableTransactionFailedException ex) when (guessedNew && ex.FailedIndex == 1 && ex.Status == 409)
+                catch (TableTransactionFailedException ex) when (guessedNew && ex.FailedTransactionActionIndex == 1 && ex.Status == 409)
                 {
                     // The user was not new: their counter exists. Read it and go again; lean towards reading first.
                     AdjustNewUserScore(-2);
                     mayGuessNew = false;
                     continue;
                 }
-                catch (StorageRequestFailedException ex) when (ex.Status is 409 or 412 && attempt < MaxAttempts)
+                catch (RequestFailedException ex) when (ex.Status is 409 or 412 && attempt < MaxAttempts)
                 {
                     // Someone else moved the counter (another processor, a mark-read) or the failing operation is unknown:
                     // check the marker, then start again from a fresh counter.
                     _counters.TryRemove(pk, out _);
-                    if (await _table.GetEntityAsync(pk, InboxKeys.MarkerRowKey(notification.EventId), ["Seq"], cancellationToken) is not null)
+                    if (await _table.GetEntityOrDefaultAsync(pk, InboxKeys.MarkerRowKey(notification.EventId), ["Seq"], cancellationToken) is not null)
                     {
                         return new DeliveryResult(DeliveryStatus.AlreadyDelivered, null, await ReadCounterAsync(pk, cancellationToken), false, false);
                     }
@@ -188,7 +190,7 @@ public sealed class InboxStore
 
     public async Task<InboxCounter> ReadCounterAsync(string partitionKey, CancellationToken cancellationToken)
     {
-        var entity = await _table.GetEntityAsync(partitionKey, InboxKeys.CounterRowKey, cancellationToken: cancellationToken);
+        var entity = await _table.GetEntityOrDefaultAsync(partitionKey, InboxKeys.CounterRowKey, cancellationToken: cancellationToken);
         var counter = entity is null ? InboxCounter.Empty : InboxCounter.FromEntity(entity);
         if (entity is not null)
         {
@@ -207,7 +209,7 @@ public sealed class InboxStore
 
     public async Task<InboxItem?> GetAsync(string tenantId, string userId, long seq, CancellationToken cancellationToken)
     {
-        var entity = await _table.GetEntityAsync(InboxKeys.Partition(tenantId, userId), InboxKeys.NotificationRowKey(seq), cancellationToken: cancellationToken);
+        var entity = await _table.GetEntityOrDefaultAsync(InboxKeys.Partition(tenantId, userId), InboxKeys.NotificationRowKey(seq), cancellationToken: cancellationToken);
         return entity is null || IsExpired(entity) ? null : InboxItem.FromEntity(entity);
     }
 
@@ -217,7 +219,7 @@ public sealed class InboxStore
     {
         var pk = InboxKeys.Partition(tenantId, userId);
         var lower = afterRowKey ?? InboxKeys.NotificationPrefix;
-        var query = TableFilter.Create($"PartitionKey eq {pk} and RowKey gt {lower} and RowKey lt {InboxKeys.NotificationUpperBound} and ExpiresAt gt {_time.GetUtcNow()}")
+        var query = TableClient.CreateQueryFilter($"PartitionKey eq {pk} and RowKey gt {lower} and RowKey lt {InboxKeys.NotificationUpperBound} and ExpiresAt gt {_time.GetUtcNow()}")
                     + filter.ToODataSuffix();
         var (entities, more) = await _table.QueryLimitAsync(query, null, limit, cancellationToken);
         return (entities.Select(InboxItem.FromEntity).ToArray(), more);
@@ -238,10 +240,10 @@ public sealed class InboxStore
         {
             var low = position + 1;
             var high = Math.Min(counter.Seq, position + (limit - items.Count));
-            var query = TableFilter.Create($"PartitionKey eq {pk} and RowKey ge {InboxKeys.NotificationRowKey(high)} and RowKey le {InboxKeys.NotificationRowKey(low)} and ExpiresAt gt {_time.GetUtcNow()}")
+            var query = TableClient.CreateQueryFilter($"PartitionKey eq {pk} and RowKey ge {InboxKeys.NotificationRowKey(high)} and RowKey le {InboxKeys.NotificationRowKey(low)} and ExpiresAt gt {_time.GetUtcNow()}")
                         + filter.ToODataSuffix();
             var window = new List<InboxItem>();
-            await foreach (var entity in _table.QueryAsync(query, cancellationToken: cancellationToken))
+            await foreach (var entity in _table.QueryAsync<TableEntity>(query, cancellationToken: cancellationToken))
             {
                 window.Add(InboxItem.FromEntity(entity));
             }
@@ -260,7 +262,7 @@ public sealed class InboxStore
         var pk = InboxKeys.Partition(tenantId, userId);
         for (var attempt = 1; ; attempt++)
         {
-            var entity = await _table.GetEntityAsync(pk, InboxKeys.NotificationRowKey(seq), cancellationToken: cancellationToken);
+            var entity = await _table.GetEntityOrDefaultAsync(pk, InboxKeys.NotificationRowKey(seq), cancellationToken: cancellationToken);
             if (entity is null || IsExpired(entity))
             {
                 return (false, false, InboxCounter.Empty);
@@ -276,16 +278,16 @@ public sealed class InboxStore
             var next = counter with { Unread = Math.Max(0, counter.Unread - 1) };
             try
             {
-                var etags = await _table.SubmitTransactionAsync(
+                var etags = await _table.SubmitValidatedTransactionAsync(
                 [
                     new(TableTransactionActionType.UpdateMerge, update, entity.ETag),
-                    new(TableTransactionActionType.UpdateMerge, CounterUpdate(pk, next), counter.ETag ?? "*"),
+                    new(TableTransactionActionType.UpdateMerge, CounterUpdate(pk, next), counter.ETag ?? ETag.All),
                 ], cancellationToken);
                 next = next with { ETag = etags[1] };
                 Remember(pk, next);
                 return (true, true, next);
             }
-            catch (StorageRequestFailedException ex) when (ex.Status is 412 or 404 && attempt < MaxAttempts)
+            catch (RequestFailedException ex) when (ex.Status is 412 or 404 && attempt < MaxAttempts)
             {
                 _counters.TryRemove(pk, out _);
             }
@@ -297,7 +299,7 @@ public sealed class InboxStore
     {
         var pk = InboxKeys.Partition(tenantId, userId);
         var ids = new List<string>();
-        var query = TableFilter.Create($"PartitionKey eq {pk} and RowKey gt {InboxKeys.NotificationPrefix} and RowKey lt {InboxKeys.NotificationUpperBound} and IsRead eq {false}");
+        var query = TableClient.CreateQueryFilter($"PartitionKey eq {pk} and RowKey gt {InboxKeys.NotificationPrefix} and RowKey lt {InboxKeys.NotificationUpperBound} and IsRead eq {false}");
         var counter = await CachedOrReadCounterAsync(pk, cancellationToken);
         for (var guard = 0; guard < 10_000; guard++)
         {
@@ -311,16 +313,16 @@ public sealed class InboxStore
             var next = counter with { Unread = Math.Max(0, counter.Unread - page.Items.Count) };
             var actions = page.Items
                 .Select(e => new TableTransactionAction(TableTransactionActionType.UpdateMerge, new TableEntity(pk, e.RowKey) { ["IsRead"] = true, ["ReadAt"] = now }, e.ETag))
-                .Append(new TableTransactionAction(TableTransactionActionType.UpdateMerge, CounterUpdate(pk, next), counter.ETag ?? "*"))
+                .Append(new TableTransactionAction(TableTransactionActionType.UpdateMerge, CounterUpdate(pk, next), counter.ETag ?? ETag.All))
                 .ToList();
             try
             {
-                var etags = await _table.SubmitTransactionAsync(actions, cancellationToken);
+                var etags = await _table.SubmitValidatedTransactionAsync(actions, cancellationToken);
                 counter = next with { ETag = etags[^1] };
                 Remember(pk, counter);
                 ids.AddRange(page.Items.Select(e => InboxKeys.SeqFromRowKey(e.RowKey).ToString(System.Globalization.CultureInfo.InvariantCulture)));
             }
-            catch (StorageRequestFailedException ex) when (ex.Status is 412 or 404)
+            catch (RequestFailedException ex) when (ex.Status is 412 or 404)
             {
                 // A delivery or another tab moved something: re-read and go again.
                 _counters.TryRemove(pk, out _);
@@ -337,7 +339,7 @@ public sealed class InboxStore
         var pk = InboxKeys.Partition(tenantId, userId);
         for (var attempt = 1; ; attempt++)
         {
-            var entity = await _table.GetEntityAsync(pk, InboxKeys.NotificationRowKey(seq), ["PartitionKey", "RowKey", "IsRead", "ExpiresAt"], cancellationToken);
+            var entity = await _table.GetEntityOrDefaultAsync(pk, InboxKeys.NotificationRowKey(seq), ["PartitionKey", "RowKey", "IsRead", "ExpiresAt"], cancellationToken);
             if (entity is null || IsExpired(entity))
             {
                 return (false, InboxCounter.Empty);
@@ -349,12 +351,12 @@ public sealed class InboxStore
             var actions = new List<TableTransactionAction> { new(TableTransactionActionType.Delete, entity, entity.ETag) };
             if (wasUnread)
             {
-                actions.Add(new(TableTransactionActionType.UpdateMerge, CounterUpdate(pk, next), counter.ETag ?? "*"));
+                actions.Add(new(TableTransactionActionType.UpdateMerge, CounterUpdate(pk, next), counter.ETag ?? ETag.All));
             }
 
             try
             {
-                var etags = await _table.SubmitTransactionAsync(actions, cancellationToken);
+                var etags = await _table.SubmitValidatedTransactionAsync(actions, cancellationToken);
                 if (wasUnread)
                 {
                     next = next with { ETag = etags[^1] };
@@ -363,7 +365,7 @@ public sealed class InboxStore
 
                 return (true, next);
             }
-            catch (StorageRequestFailedException ex) when (ex.Status is 412 or 404 && attempt < MaxAttempts)
+            catch (RequestFailedException ex) when (ex.Status is 412 or 404 && attempt < MaxAttempts)
             {
                 _counters.TryRemove(pk, out _);
             }
@@ -384,13 +386,13 @@ public sealed class InboxStore
 
             try
             {
-                var etag = await _table.UpdateEntityAsync(
-                    new TableEntity(partitionKey, InboxKeys.CounterRowKey) { ["PushSuppressed"] = false }, counter.ETag, TableUpdateMode.Merge, cancellationToken);
+                var etag = (await _table.UpdateEntityAsync(
+                    new TableEntity(partitionKey, InboxKeys.CounterRowKey) { ["PushSuppressed"] = false }, counter.ETag.Value, TableUpdateMode.Merge, cancellationToken)).NewETag();
                 var next = counter with { PushSuppressed = false, ETag = etag };
                 Remember(partitionKey, next);
                 return next;
             }
-            catch (StorageConcurrencyException)
+            catch (RequestFailedException ex) when (ex.IsConcurrencyConflict())
             {
                 // A delivery moved the counter; read again.
             }

@@ -1,12 +1,14 @@
 using Serverless.Core.Auth;
 using Serverless.Core.Hosting;
 using Serverless.Core.Http;
-using Serverless.Storage;
+using Azure;
+using Azure.Data.Tables;
+using Serverless.Core.Storage;
 
 namespace Serverless.Core.Members;
 
 /// <summary>A tenant member's status and role. A user without a stored row is an active member.</summary>
-public sealed record Member(string UserId, string Status, string Role, DateTimeOffset? UpdatedAt, string? ETag)
+public sealed record Member(string UserId, string Status, string Role, DateTimeOffset? UpdatedAt, ETag? ETag)
 {
     public bool IsActive => Status == MemberStatuses.Active;
 }
@@ -43,7 +45,7 @@ public sealed class MemberStore(StorageAccount account)
     /// <summary>Reads the member row (never cached: a suspension takes effect on the next request).</summary>
     public async Task<Member> GetAsync(string tenantId, string userId, CancellationToken cancellationToken)
     {
-        var entity = await _table.GetEntityAsync(tenantId, userId, cancellationToken: cancellationToken);
+        var entity = await _table.GetEntityOrDefaultAsync(tenantId, userId, cancellationToken: cancellationToken);
         return entity is null
             ? new Member(userId, MemberStatuses.Active, MemberRoles.Member, null, null)
             : new Member(
@@ -74,18 +76,18 @@ public sealed class MemberStore(StorageAccount account)
             ["UpdatedBy"] = changedBy,
         };
         var etag = current.ETag is null
-            ? await _table.AddEntityAsync(entity, cancellationToken)
-            : await _table.UpdateEntityAsync(entity, current.ETag, TableUpdateMode.Replace, cancellationToken);
+            ? (await _table.AddEntityAsync(entity, cancellationToken)).NewETag()
+            : (await _table.UpdateEntityAsync(entity, current.ETag.Value, TableUpdateMode.Replace, cancellationToken)).NewETag();
         return new Member(current.UserId, status, role, now, etag);
     }
 
     /// <summary>User ids of the tenant's active members whose stored role is an admin role (bounded).</summary>
     public async Task<IReadOnlyList<string>> ListAdminIdsAsync(string tenantId, CancellationToken cancellationToken)
     {
-        var anyAdminRole = string.Join(" or ", MemberRoles.AdminRoles.Order(StringComparer.Ordinal).Select(role => TableFilter.Create($"Role eq {role}")));
-        var filter = TableFilter.Create($"PartitionKey eq {tenantId} and Status eq {MemberStatuses.Active}") + " and (" + anyAdminRole + ")";
+        var anyAdminRole = string.Join(" or ", MemberRoles.AdminRoles.Order(StringComparer.Ordinal).Select(role => TableClient.CreateQueryFilter($"Role eq {role}")));
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tenantId} and Status eq {MemberStatuses.Active}") + " and (" + anyAdminRole + ")";
         var ids = new List<string>();
-        await foreach (var entity in _table.QueryAsync(filter, ["RowKey"], cancellationToken: cancellationToken))
+        await foreach (var entity in _table.QueryAsync<TableEntity>(filter, select: ["RowKey"], cancellationToken: cancellationToken))
         {
             ids.Add(entity.RowKey);
             if (ids.Count >= MaxAdminsNotified)

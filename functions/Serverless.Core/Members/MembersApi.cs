@@ -4,7 +4,9 @@ using Serverless.Core.Audit;
 using Serverless.Core.Auth;
 using Serverless.Core.Http;
 using Serverless.Core.Notifications;
-using Serverless.Storage;
+using Azure;
+using Azure.Data.Tables;
+using Serverless.Core.Storage;
 
 namespace Serverless.Core.Members;
 
@@ -57,12 +59,12 @@ public sealed class MembersApi(
             {
                 after = await members.SaveAsync(caller.TenantId, before, status, role, caller.UserId, time.GetUtcNow(), context.RequestAborted);
             }
-            catch (StorageRequestFailedException ex) when (ex.Status is 409 or 412 && attempt < MaxAttempts)
+            catch (RequestFailedException ex) when (ex.Status is 409 or 412 && attempt < MaxAttempts)
             {
                 // Another admin changed this member between our read and write; decide again from the new state.
                 continue;
             }
-            catch (StorageRequestFailedException ex) when (ex.Status is 409 or 412)
+            catch (RequestFailedException ex) when (ex.Status is 409 or 412)
             {
                 throw ApiException.Conflict("CONCURRENT_UPDATE", "The member is being changed by someone else; try again.");
             }

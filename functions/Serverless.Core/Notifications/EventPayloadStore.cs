@@ -2,7 +2,11 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Serverless.Core.Hosting;
-using Serverless.Storage;
+using Azure;
+using Azure.Data.Tables;
+using Serverless.Core.Storage;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
 
 namespace Serverless.Core.Notifications;
 
@@ -25,13 +29,13 @@ public sealed class EventPayloadStore(StorageAccount account, TimeProvider time)
     {
         var name = BlobName(envelope);
         using var content = new MemoryStream(Encoding.UTF8.GetBytes(data.GetRawText()));
-        await _container.GetBlobClient(name).UploadAsync(content, new BlobUploadOptions { ContentType = "application/json" }, cancellationToken);
+        await _container.GetBlobClient(name).UploadAsync(content, new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" } }, cancellationToken);
         return name;
     }
 
     public async Task<JsonElement> LoadAsync(string name, CancellationToken cancellationToken)
     {
-        await using var download = await _container.GetBlobClient(name).DownloadAsync(cancellationToken: cancellationToken);
+        using var download = (await _container.GetBlobClient(name).DownloadStreamingAsync(cancellationToken: cancellationToken)).Value;
         using var document = await JsonDocument.ParseAsync(download.Content, cancellationToken: cancellationToken);
         return document.RootElement.Clone();
     }
@@ -43,9 +47,9 @@ public sealed class EventPayloadStore(StorageAccount account, TimeProvider time)
         var newestExpiredDay = time.GetUtcNow().UtcDateTime.Date - Retention;
         for (var day = newestExpiredDay.AddDays(-30); day <= newestExpiredDay; day = day.AddDays(1))
         {
-            await foreach (var blob in _container.ListBlobsAsync(day.ToString("yyyyMMdd", CultureInfo.InvariantCulture) + "/", cancellationToken))
+            await foreach (var blob in _container.GetBlobsAsync(BlobTraits.None, BlobStates.None, day.ToString("yyyyMMdd", CultureInfo.InvariantCulture) + "/", cancellationToken: cancellationToken))
             {
-                if (await _container.GetBlobClient(blob.Name).DeleteIfExistsAsync(cancellationToken))
+                if (await _container.GetBlobClient(blob.Name).DeleteIfExistsAsync(cancellationToken: cancellationToken))
                 {
                     deleted++;
                 }

@@ -5,7 +5,10 @@ using Serverless.Core.Auth;
 using Serverless.Core.Hosting;
 using Serverless.Core.Http;
 using Serverless.Core.Notifications.Templates;
-using Serverless.Storage;
+using Azure;
+using Azure.Data.Tables;
+using Serverless.Core.Storage;
+using Azure.Storage.Queues;
 
 namespace Serverless.Core.Notifications;
 
@@ -61,7 +64,7 @@ public sealed class EventPublisher(
         for (var attempt = 0; attempt < 5; attempt++)
         {
             // First try to claim the key outright (the common case costs no read); only a conflict needs the record.
-            var existing = attempt == 0 ? null : await _idempotency.GetEntityAsync(pk, rk, cancellationToken: cancellationToken);
+            var existing = attempt == 0 ? null : await _idempotency.GetEntityOrDefaultAsync(pk, rk, cancellationToken: cancellationToken);
             if (existing is not null && existing.GetDateTimeOffset("CreatedAt") is { } created && time.GetUtcNow() - created < window)
             {
                 if (existing.GetString("BodyHash") != bodyHash)
@@ -105,7 +108,7 @@ public sealed class EventPublisher(
                     await _idempotency.UpdateEntityAsync(record, existing.ETag!, TableUpdateMode.Replace, cancellationToken);
                 }
             }
-            catch (StorageRequestFailedException ex) when (ex.Status is 409 or 412)
+            catch (RequestFailedException ex) when (ex.Status is 409 or 412)
             {
                 continue; // A concurrent request with the same key won; read what it recorded.
             }

@@ -6,7 +6,10 @@ using Serverless.Core.Hosting;
 using Serverless.Core.Inbox;
 using Serverless.Core.Notifications.Templates;
 using Serverless.Core.Realtime;
-using Serverless.Storage;
+using Azure;
+using Azure.Data.Tables;
+using Serverless.Core.Storage;
+using Azure.Storage.Queues;
 
 namespace Serverless.Core.Notifications;
 

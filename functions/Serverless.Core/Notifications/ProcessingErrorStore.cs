@@ -1,5 +1,7 @@
 using Serverless.Core.Hosting;
-using Serverless.Storage;
+using Azure;
+using Azure.Data.Tables;
+using Serverless.Core.Storage;
 
 namespace Serverless.Core.Notifications;
 
@@ -30,7 +32,7 @@ public sealed class ProcessingErrorStore(StorageAccount account, TimeProvider ti
 
     public async Task<string?> GetAsync(string eventId, string chunk, CancellationToken cancellationToken)
     {
-        var entity = await _table.GetEntityAsync(eventId, chunk, ["Error"], cancellationToken);
+        var entity = await _table.GetEntityOrDefaultAsync(eventId, chunk, ["Error"], cancellationToken);
         return entity?.GetString("Error");
     }
 

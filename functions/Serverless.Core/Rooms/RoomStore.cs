@@ -1,7 +1,9 @@
 using Serverless.Core.Auth;
 using Serverless.Core.Hosting;
 using Serverless.Core.Http;
-using Serverless.Storage;
+using Azure;
+using Azure.Data.Tables;
+using Serverless.Core.Storage;
 
 namespace Serverless.Core.Rooms;
 
@@ -31,7 +33,7 @@ public sealed class RoomStore(StorageAccount account, TimeProvider time)
         var now = time.GetUtcNow();
         var room = new Room("room_" + Guid.CreateVersion7().ToString("N"), name, ownerId, now);
         var pk = RoomPartition(tenantId, room.RoomId);
-        await Table.SubmitTransactionAsync(
+        await Table.SubmitValidatedTransactionAsync(
         [
             new(TableTransactionActionType.Add, new TableEntity(pk, RoomRow)
             {
@@ -52,8 +54,8 @@ public sealed class RoomStore(StorageAccount account, TimeProvider time)
         }
 
         var pk = RoomPartition(tenantId, roomId);
-        var roomRead = Table.GetEntityAsync(pk, RoomRow, cancellationToken: cancellationToken);
-        var member = await Table.GetEntityAsync(pk, MemberPrefix + userId, cancellationToken: cancellationToken);
+        var roomRead = Table.GetEntityOrDefaultAsync(pk, RoomRow, cancellationToken: cancellationToken);
+        var member = await Table.GetEntityOrDefaultAsync(pk, MemberPrefix + userId, cancellationToken: cancellationToken);
         var room = await roomRead;
         return room is null || member is null || !RoomRoleWireNames.TryParse(member.GetString("Role"), out var role)
             ? null
@@ -68,9 +70,9 @@ public sealed class RoomStore(StorageAccount account, TimeProvider time)
     public async Task<IReadOnlyList<RoomMember>> ListMembersAsync(string tenantId, string roomId, CancellationToken cancellationToken)
     {
         var pk = RoomPartition(tenantId, roomId);
-        var filter = TableFilter.Create($"PartitionKey eq {pk} and RowKey gt {MemberPrefix} and RowKey lt {"m}"}");
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {pk} and RowKey gt {MemberPrefix} and RowKey lt {"m}"}");
         var members = new List<RoomMember>();
-        await foreach (var row in Table.QueryAsync(filter, cancellationToken: cancellationToken))
+        await foreach (var row in Table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
         {
             if (RoomRoleWireNames.TryParse(row.GetString("Role"), out var role))
             {
@@ -84,9 +86,9 @@ public sealed class RoomStore(StorageAccount account, TimeProvider time)
     /// <summary>The rooms a user is a member of (from the per-user index), with the user's role.</summary>
     public async Task<IReadOnlyList<(string RoomId, string Name, RoomRole Role)>> ListRoomsOfUserAsync(string tenantId, string userId, CancellationToken cancellationToken)
     {
-        var filter = TableFilter.Create($"PartitionKey eq {UserPartition(tenantId, userId)}");
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {UserPartition(tenantId, userId)}");
         var entries = new List<TableEntity>();
-        await foreach (var row in Table.QueryAsync(filter, cancellationToken: cancellationToken))
+        await foreach (var row in Table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
         {
             entries.Add(row);
         }
@@ -95,13 +97,13 @@ public sealed class RoomStore(StorageAccount account, TimeProvider time)
         // role change). The member row in the room's partition is the truth: keep what it confirms, drop what it does not.
         var confirmed = await Task.WhenAll(entries.Select(async entry =>
         {
-            var member = await Table.GetEntityAsync(RoomPartition(tenantId, entry.RowKey), MemberPrefix + userId, ["Role"], cancellationToken);
+            var member = await Table.GetEntityOrDefaultAsync(RoomPartition(tenantId, entry.RowKey), MemberPrefix + userId, ["Role"], cancellationToken);
             if (member is not null && RoomRoleWireNames.TryParse(member.GetString("Role"), out var role))
             {
                 return ((string RoomId, string Name, RoomRole Role)?)(entry.RowKey, entry.GetString("Name") ?? "", role);
             }
 
-            await Table.DeleteEntityAsync(entry.PartitionKey, entry.RowKey, entry.ETag ?? "*", CancellationToken.None);
+            await Table.DeleteEntityAsync(entry.PartitionKey, entry.RowKey, entry.ETag, CancellationToken.None);
             return null;
         }));
 
@@ -121,8 +123,8 @@ public sealed class RoomStore(StorageAccount account, TimeProvider time)
         var pk = RoomPartition(tenantId, roomId);
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
-            var roomRead = Table.GetEntityAsync(pk, RoomRow, cancellationToken: cancellationToken);
-            var member = await Table.GetEntityAsync(pk, MemberPrefix + userId, cancellationToken: cancellationToken);
+            var roomRead = Table.GetEntityOrDefaultAsync(pk, RoomRow, cancellationToken: cancellationToken);
+            var member = await Table.GetEntityOrDefaultAsync(pk, MemberPrefix + userId, cancellationToken: cancellationToken);
             var room = await roomRead ?? throw ApiException.NotFound("ROOM_NOT_FOUND", "Room not found.");
             RoomRole? before = member is not null && RoomRoleWireNames.TryParse(member.GetString("Role"), out var current) ? current : null;
             if (before is null && newRole is null)
@@ -152,7 +154,7 @@ public sealed class RoomStore(StorageAccount account, TimeProvider time)
 
             try
             {
-                await Table.SubmitTransactionAsync([new(TableTransactionActionType.UpdateMerge, roomUpdate, room.ETag), memberAction], cancellationToken);
+                await Table.SubmitValidatedTransactionAsync([new(TableTransactionActionType.UpdateMerge, roomUpdate, room.ETag), memberAction], cancellationToken);
             }
             catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412)
             {

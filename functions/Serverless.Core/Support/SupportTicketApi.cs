@@ -6,7 +6,9 @@ using Serverless.Core.Audit;
 using Serverless.Core.Auth;
 using Serverless.Core.Hosting;
 using Serverless.Core.Http;
-using Serverless.Storage;
+using Azure;
+using Azure.Data.Tables;
+using Serverless.Core.Storage;
 
 namespace Serverless.Core.Support;
 
@@ -57,7 +59,7 @@ public sealed class SupportTicketApi(RequestAuthenticator auth, StorageAccount a
         {
             await _table.AddEntityAsync(entity, context.RequestAborted);
         }
-        catch (StorageRequestFailedException ex) when (ex.Status == 409)
+        catch (RequestFailedException ex) when (ex.Status == 409)
         {
             // The same Idempotency-Key again: the ticket (and its audit entry) already exist.
             return Results.Json(new { ticketId }, ApiJson.Options, statusCode: StatusCodes.Status201Created);

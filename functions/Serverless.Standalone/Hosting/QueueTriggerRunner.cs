@@ -1,6 +1,9 @@
 using System.Collections.Concurrent;
+using Azure;
+using Azure.Storage.Queues;
+using Azure.Storage.Queues.Models;
 using Serverless.Core.Hosting;
-using Serverless.Storage;
+using Serverless.Core.Storage;
 
 namespace Serverless.Standalone.Hosting;
 
@@ -38,7 +41,7 @@ public sealed class QueueTriggerOptions
 /// </summary>
 public sealed record QueueTrigger(
     string QueueName,
-    Func<IServiceProvider, QueueMessageContext, CancellationToken, Task> Handler,
+    Func<IServiceProvider, QueueMessage, CancellationToken, Task> Handler,
     TimeSpan? MaxPollingInterval = null);
 
 /// <summary>
@@ -85,10 +88,10 @@ public sealed class QueueTriggerRunner(
                     continue;
                 }
 
-                IReadOnlyList<QueueMessage> messages;
+                QueueMessage[] messages;
                 try
                 {
-                    messages = await queue.ReceiveMessagesAsync(Math.Clamp(options.BatchSize, 1, 32), options.LeaseDuration, stoppingToken);
+                    messages = (await queue.ReceiveMessagesAsync(Math.Clamp(options.BatchSize, 1, 32), options.LeaseDuration, stoppingToken)).Value;
                 }
                 catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
                 {
@@ -107,7 +110,7 @@ public sealed class QueueTriggerRunner(
                     _ = task.ContinueWith(t => _inFlight.TryRemove(t, out _), TaskScheduler.Default);
                 }
 
-                if (messages.Count > 0)
+                if (messages.Length > 0)
                 {
                     delay = options.MinPollingInterval;
                     continue;
@@ -142,12 +145,11 @@ public sealed class QueueTriggerRunner(
     private async Task ProcessAsync(QueueClient queue, QueueClient poison, QueueMessage message, CancellationToken cancellationToken)
     {
         await Task.Yield();
-        var context = new QueueMessageContext(message.MessageId, message.MessageText, message.DequeueCount, message.InsertedOn);
         try
         {
             await using (var scope = scopes.CreateAsyncScope())
             {
-                await trigger.Handler(scope.ServiceProvider, context, cancellationToken);
+                await trigger.Handler(scope.ServiceProvider, message, cancellationToken);
             }
 
             await DeleteAsync(queue, message);
@@ -189,7 +191,7 @@ public sealed class QueueTriggerRunner(
         {
             await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, CancellationToken.None);
         }
-        catch (StorageRequestFailedException ex) when (ex.Status == 404)
+        catch (RequestFailedException ex) when (ex.Status == 404)
         {
             // The lease ran out and another receiver took it; processing is idempotent, so this is harmless.
             logger.LogWarning("Message {MessageId} on {Queue} was already gone when deleting", message.MessageId, trigger.QueueName);
@@ -200,7 +202,7 @@ public sealed class QueueTriggerRunner(
     {
         try
         {
-            await queue.UpdateVisibilityAsync(message.MessageId, message.PopReceipt, visibility, CancellationToken.None);
+            await queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: visibility, cancellationToken: CancellationToken.None);
         }
         catch (Exception ex)
         {
@@ -225,7 +227,7 @@ public sealed class QueueTriggerRunner(
         {
             try
             {
-                await queue.CreateIfNotExistsAsync(cancellationToken);
+                await queue.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
                 return;
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)

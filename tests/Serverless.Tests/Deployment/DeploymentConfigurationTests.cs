@@ -14,7 +14,7 @@ public sealed partial class DeploymentConfigurationTests
     private static readonly string Root = FindRepositoryRoot();
 
     // Assemblies whose options classes (types with `public const string SectionName`) the app binds.
-    private static readonly string[] OptionsAssemblies = ["Serverless.Core", "Serverless.Storage"];
+    private static readonly string[] OptionsAssemblies = ["Serverless.Core"];
 
     // Connections used through the Functions host and its extensions rather than an options class.
     // Azure sets them identity-based (several `__` keys); local development uses one connection string.

@@ -3,7 +3,11 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Serverless.Core.Hosting;
 using Serverless.Standalone.Hosting;
-using Serverless.Storage;
+using Azure;
+using Azure.Data.Tables;
+using Serverless.Core.Storage;
+using Azure.Storage.Queues;
+using Azure.Storage.Queues.Models;
 using Serverless.Tests.Infrastructure;
 
 namespace Serverless.Tests.Hosting;
@@ -12,7 +16,7 @@ namespace Serverless.Tests.Hosting;
 [Collection(AzuriteCollection.Name)]
 public sealed class QueueTriggerRunnerTests(AzuriteFixture azurite)
 {
-    private readonly StorageAccount _account = new(StorageConnection.Parse(azurite.ConnectionString, "test"));
+    private readonly StorageAccount _account = azurite.CreateStorageAccount();
 
     [Fact]
     public async Task EnqueueInThisProcess_IsPickedUpAtOnce_EvenWithALongPollingInterval()
@@ -46,11 +50,11 @@ public sealed class QueueTriggerRunnerTests(AzuriteFixture azurite)
         await _account.GetQueueClient(queue).SendMessageAsync("bad");
 
         var poison = _account.GetQueueClient(queue + "-poison");
-        var peeked = await ApiAssertions.EventuallyAsync(() => poison.PeekMessagesAsync(1), p => p.Count > 0, TimeSpan.FromSeconds(30));
+        var peeked = await ApiAssertions.EventuallyAsync(async () => (await poison.PeekMessagesAsync(1)).Value, p => p.Length > 0, TimeSpan.FromSeconds(30));
         await runner.StopAsync(default);
         Assert.Equal("bad", Assert.Single(peeked).MessageText);
         Assert.Equal(new long[] { 1, 2, 3, 4, 5 }, attempts.Order().ToArray());
-        Assert.Equal(0, await _account.GetQueueClient(queue).GetApproximateMessageCountAsync());
+        Assert.Equal(0, await _account.GetQueueClient(queue).ApproximateMessageCountAsync());
     }
 
     [Fact]
@@ -74,7 +78,7 @@ public sealed class QueueTriggerRunnerTests(AzuriteFixture azurite)
         await runner.StopAsync(default);
 
         Assert.True(finished);
-        Assert.Equal(0, await _account.GetQueueClient(queue).GetApproximateMessageCountAsync());
+        Assert.Equal(0, await _account.GetQueueClient(queue).ApproximateMessageCountAsync());
     }
 
     [Fact]
@@ -101,7 +105,7 @@ public sealed class QueueTriggerRunnerTests(AzuriteFixture azurite)
         await runner.StopAsync(default);
 
         // Released rather than left invisible for the 5-minute lease: another instance can take it now.
-        var visible = await _account.GetQueueClient(queue).ReceiveMessagesAsync(1, TimeSpan.FromSeconds(30));
+        var visible = (await _account.GetQueueClient(queue).ReceiveMessagesAsync(1, TimeSpan.FromSeconds(30))).Value;
         Assert.Equal("long work", Assert.Single(visible).MessageText);
     }
 
@@ -109,7 +113,7 @@ public sealed class QueueTriggerRunnerTests(AzuriteFixture azurite)
     {
         var services = new ServiceCollection().BuildServiceProvider();
         return new QueueTriggerRunner(
-            new QueueTrigger(queue, (_, message, ct) => handler(message, ct)),
+            new QueueTrigger(queue, (_, message, ct) => handler(QueueMessageContext.From(message), ct)),
             _account,
             activity,
             services.GetRequiredService<IServiceScopeFactory>(),
@@ -123,10 +127,10 @@ public sealed class QueueTriggerRunnerTests(AzuriteFixture azurite)
             {
                 try
                 {
-                    await _account.GetQueueClient(queue + "-poison").GetApproximateMessageCountAsync();
+                    await _account.GetQueueClient(queue + "-poison").ApproximateMessageCountAsync();
                     return true;
                 }
-                catch (StorageRequestFailedException)
+                catch (RequestFailedException)
                 {
                     return false;
                 }

@@ -1,7 +1,9 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Serverless.Core.Hosting;
-using Serverless.Storage;
+using Azure;
+using Azure.Data.Tables;
+using Serverless.Core.Storage;
 using Serverless.Tests.Infrastructure;
 
 namespace Serverless.Tests.MemberChannel;
@@ -31,7 +33,7 @@ public sealed class DeviceRegistrationTests(AzuriteFixture azurite) : IAsyncLife
 
         var table = _host.Services.GetRequiredService<StorageAccount>().GetTableClient(StorageNames.DevicesTable);
         var rows = new List<TableEntity>();
-        await foreach (var row in table.QueryAsync(TableFilter.Create($"PartitionKey eq {tenant}")))
+        await foreach (var row in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {tenant}")))
         {
             rows.Add(row);
         }

@@ -6,7 +6,9 @@ using Serverless.Core.Hosting;
 using Serverless.Core.Inbox;
 using Serverless.Core.Notifications;
 using Serverless.Standalone.Development;
-using Serverless.Storage;
+using Azure;
+using Azure.Data.Tables;
+using Serverless.Core.Storage;
 using Serverless.Tests.Infrastructure;
 
 namespace Serverless.Tests.Notifications;
@@ -139,7 +141,7 @@ public sealed class ProcessingTests(AzuriteFixture azurite)
         Assert.Single(await client.ReceivedAsync("unreadCountChanged", TimeSpan.FromMilliseconds(500)));
 
         var flushQueue = host.Services.GetRequiredService<StorageAccount>().GetQueueClient(StorageNames.PushFlushQueue);
-        Assert.True(await flushQueue.GetApproximateMessageCountAsync() >= 1, "the processor scheduled the window-end flush");
+        Assert.True(await flushQueue.ApproximateMessageCountAsync() >= 1, "the processor scheduled the window-end flush");
     }
 
     [Fact]
@@ -181,7 +183,7 @@ public sealed class ProcessingTests(AzuriteFixture azurite)
         await using var host = await TestHost.StartAsync(AzuriteFixture.ForConnectionString(own.ConnectionString));
         var (tenant, user) = NewUser();
         var account = host.Services.GetRequiredService<StorageAccount>();
-        await account.GetTableClient(StorageNames.InboxTable).DeleteTableAsync();
+        await account.GetTableClient(StorageNames.InboxTable).DeleteAsync();
 
         using var producer = host.ClientFor("svc", tenant, Roles.Publish);
         var eventId = (await producer.PostJsonAsync("api/v1/events", new { type = "task.overdue", recipients = new { userIds = new[] { user } } })
@@ -195,7 +197,7 @@ public sealed class ProcessingTests(AzuriteFixture azurite)
         var deadLetter = Assert.Single(listed.GetProperty("items").EnumerateArray());
         Assert.Equal(eventId, deadLetter.GetProperty("eventId").GetString());
         Assert.False(string.IsNullOrWhiteSpace(deadLetter.GetProperty("error").GetString()));
-        Assert.Equal(0, await account.GetQueueClient(StorageNames.EventsPoisonQueue).GetApproximateMessageCountAsync());
+        Assert.Equal(0, await account.GetQueueClient(StorageNames.EventsPoisonQueue).ApproximateMessageCountAsync());
 
         // Another tenant's admin sees none of it and cannot replay it.
         using var otherAdmin = host.ClientFor("admin2", "other-tenant", Roles.Admin);
@@ -247,7 +249,7 @@ public sealed class ProcessingTests(AzuriteFixture azurite)
     {
         var table = host.Services.GetRequiredService<StorageAccount>().GetTableClient(StorageNames.InboxTable);
         var rows = new List<TableEntity>();
-        await foreach (var row in table.QueryAsync(TableFilter.Create($"PartitionKey eq {InboxKeys.Partition(tenant, user)}")))
+        await foreach (var row in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {InboxKeys.Partition(tenant, user)}")))
         {
             rows.Add(row);
         }

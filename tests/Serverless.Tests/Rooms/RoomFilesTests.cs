@@ -4,7 +4,11 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Serverless.Core.Files;
-using Serverless.Storage;
+using Azure;
+using Azure.Data.Tables;
+using Serverless.Core.Storage;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
 using Serverless.Tests.Infrastructure;
 using static Serverless.Tests.Rooms.RoomTestFiles;
 
@@ -484,7 +488,7 @@ public sealed class RoomFilesTests(AzuriteFixture azurite) : IAsyncLifetime
     private static async Task<List<string>> ListBlobsAsync(RoomFileStore store, string tenant, string roomId)
     {
         var names = new List<string>();
-        await foreach (var blob in store.Container.ListBlobsAsync($"{tenant}/{roomId}/"))
+        await foreach (var blob in store.Container.GetBlobsAsync(BlobTraits.None, BlobStates.None, $"{tenant}/{roomId}/", CancellationToken.None))
         {
             names.Add(blob.Name);
         }
@@ -495,7 +499,7 @@ public sealed class RoomFilesTests(AzuriteFixture azurite) : IAsyncLifetime
     private static async Task<List<string>> ListRowsAsync(RoomFileStore store, string tenant, string roomId)
     {
         var rows = new List<string>();
-        await foreach (var row in store.Table.QueryAsync(TableFilter.Create($"PartitionKey eq {RoomFileStore.Partition(tenant, roomId)}")))
+        await foreach (var row in store.Table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {RoomFileStore.Partition(tenant, roomId)}")))
         {
             rows.Add(row.RowKey);
         }

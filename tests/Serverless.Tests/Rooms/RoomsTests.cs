@@ -45,13 +45,13 @@ public sealed class RoomsTests(AzuriteFixture azurite) : IAsyncLifetime
         using var alice = _host.ClientFor("alice", tenant);
         using var bob = _host.ClientFor("bob", tenant);
         var roomId = await CreateRoomAsync(alice);
-        var table = _host.Services.GetRequiredService<Serverless.Storage.StorageAccount>().GetTableClient(Serverless.Core.Hosting.StorageNames.RoomsTable);
-        await table.UpsertEntityAsync(new Serverless.Storage.TableEntity(Serverless.Core.Rooms.RoomStore.UserPartition(tenant, "bob"), roomId) { ["Name"] = "x", ["Role"] = "OWNER" });
+        var table = _host.Services.GetRequiredService<Serverless.Core.Storage.StorageAccount>().GetTableClient(Serverless.Core.Hosting.StorageNames.RoomsTable);
+        await table.UpsertEntityAsync(new Azure.Data.Tables.TableEntity(Serverless.Core.Rooms.RoomStore.UserPartition(tenant, "bob"), roomId) { ["Name"] = "x", ["Role"] = "OWNER" });
 
         var bobsRooms = await bob.GetAsync("api/v1/rooms").ExpectJsonAsync();
 
         Assert.Equal(0, bobsRooms.GetProperty("items").GetArrayLength());
-        Assert.Null(await table.GetEntityAsync(Serverless.Core.Rooms.RoomStore.UserPartition(tenant, "bob"), roomId));
+        Assert.Null(await Serverless.Core.Storage.TableStorage.GetEntityOrDefaultAsync(table, Serverless.Core.Rooms.RoomStore.UserPartition(tenant, "bob"), roomId));
     }
 
     [Theory]
