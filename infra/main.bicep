@@ -18,7 +18,7 @@ param environmentName string
 })
 param location string
 
-@description('Object id of the user running azd. Gets the same data roles as the app, for debugging. Empty skips it.')
+@description('Object id of the user running azd. Gets the app\'s Storage data roles, for debugging. Empty skips it.')
 param principalId string = ''
 
 @description('Upper bound of Flex Consumption instances the app scales out to.')
@@ -79,7 +79,8 @@ var tags = { 'azd-env-name': environmentName }
 var functionAppName = '${abbrs.webSitesFunctions}api-${resourceToken}'
 // Flex Consumption pulls the deployment package from this container (same pattern as the azd quickstart).
 var deploymentStorageContainerName = 'app-package-${take(functionAppName, 32)}-${take(toLower(uniqueString(functionAppName, resourceToken)), 7)}'
-var entraAuthority = 'https://login.microsoftonline.com/${tenant().tenantId}/v2.0'
+// From environment() rather than a literal host, so sovereign clouds get their own login endpoint.
+var entraAuthority = '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
 var corsOrigins = filter(map(split(corsAllowedOrigins, ','), origin => trim(origin)), origin => !empty(origin))
 
 resource rg 'Microsoft.Resources/resourceGroups@2021-04-01' = {
@@ -89,8 +90,7 @@ resource rg 'Microsoft.Resources/resourceGroups@2021-04-01' = {
 }
 
 // The one identity the app uses for Storage, SignalR, Key Vault references and Application Insights.
-// User-assigned so role assignments exist before the app first starts.
-module apiIdentity 'br/public:avm/res/managed-identity/user-assigned-identity:0.4.1' = {
+module apiIdentity './app/identity.bicep' = {
   name: 'apiIdentity'
   scope: rg
   params: {
@@ -100,16 +100,11 @@ module apiIdentity 'br/public:avm/res/managed-identity/user-assigned-identity:0.
   }
 }
 
-module appServicePlan 'br/public:avm/res/web/serverfarm:0.1.1' = {
+module appServicePlan './app/plan.bicep' = {
   name: 'appServicePlan'
   scope: rg
   params: {
     name: '${abbrs.webServerFarms}${resourceToken}'
-    sku: {
-      name: 'FC1'
-      tier: 'FlexConsumption'
-    }
-    reserved: true
     location: location
     tags: tags
   }

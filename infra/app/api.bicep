@@ -57,7 +57,7 @@ var applicationSettings = {
 }
 
 // Connections: the Functions host and the app share AzureWebJobsStorage (tables, queues, blobs);
-// SignalR and Application Insights use the same identity.
+// SignalR and Application Insights (Entra-authenticated ingestion) use the same identity.
 var connectionSettings = {
   AzureWebJobsStorage__credential: 'managedidentity'
   AzureWebJobsStorage__clientId: identityClientId
@@ -69,6 +69,8 @@ var connectionSettings = {
   AzureSignalRConnectionString__clientId: identityClientId
   APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+  // DefaultAzureCredential in the worker (Azure Monitor exporter, SDK clients) picks the user-assigned identity.
+  AZURE_CLIENT_ID: identityClientId
 }
 
 resource functionApp 'Microsoft.Web/sites@2024-04-01' = {

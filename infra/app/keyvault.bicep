@@ -54,4 +54,6 @@ resource cursorPreviousKey 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (
 output name string = vault.name
 // Versionless URIs: the app picks up a new secret version without a redeploy.
 output cursorSigningKeySecretUri string = cursorKey.properties.secretUri
-output cursorPreviousSigningKeySecretUri string = !empty(cursorPreviousSigningKey) ? '${vault.properties.vaultUri}secrets/${cursorPreviousKeyName}' : ''
+// The conditional secret's URI, empty when it was not created; read off the resource so that no
+// output is derived from the secure parameter.
+output cursorPreviousSigningKeySecretUri string = cursorPreviousKey.?properties.secretUri ?? ''

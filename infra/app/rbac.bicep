@@ -17,7 +17,9 @@ var roles = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
   storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
-  signalRAppServer: '420fcaa2-552c-430f-98ca-3264be4806c7'
+  // SignalR Service Owner: serverless negotiation (client tokens) and REST API sends. SignalR App Server
+  // covers only default-mode server connections; SignalR REST API Owner does not handle negotiation.
+  signalRServiceOwner: '7e4f1700-ea5a-4f59-8f37-079cfe29dce3'
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
 }
@@ -60,10 +62,10 @@ resource identityStorage 'Microsoft.Authorization/roleAssignments@2022-04-01' = 
 ]
 
 resource identitySignalR 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(signalR.id, identityPrincipalId, roles.signalRAppServer)
+  name: guid(signalR.id, identityPrincipalId, roles.signalRServiceOwner)
   scope: signalR
   properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.signalRAppServer)
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.signalRServiceOwner)
     principalId: identityPrincipalId
     principalType: 'ServicePrincipal'
   }

@@ -1,6 +1,6 @@
 // Azure SignalR Service in Serverless mode: clients negotiate through the function app
 // (POST /api/negotiate) and the app sends through the service's REST API. Access keys are disabled;
-// the app authenticates with its managed identity (SignalR App Server role).
+// the app authenticates with its managed identity (SignalR Service Owner role).
 
 param name string
 param location string = resourceGroup().location

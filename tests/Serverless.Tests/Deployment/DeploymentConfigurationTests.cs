@@ -6,12 +6,13 @@ using System.Text.RegularExpressions;
 namespace Serverless.Tests.Deployment;
 
 /// <summary>
-/// Static checks of the azd deployment files. There is no Bicep compiler on the build machines, so these
-/// read the files as text and catch the mistakes that would otherwise surface only during `azd up`.
+/// Static checks of the azd deployment files that the Bicep compiler cannot make (BicepTests compiles and lints):
+/// that they agree with the code, azure.yaml and host.json. They read the files as text and catch the mistakes
+/// that would otherwise surface only during `azd up`.
 /// </summary>
 public sealed partial class DeploymentConfigurationTests
 {
-    private static readonly string Root = FindRepositoryRoot();
+    internal static readonly string Root = FindRepositoryRoot();
 
     // Assemblies whose options classes (types with `public const string SectionName`) the app binds.
     private static readonly string[] OptionsAssemblies = ["Serverless.Core"];
@@ -38,6 +39,16 @@ public sealed partial class DeploymentConfigurationTests
                 "AzureSignalRConnectionString__clientId",
             ],
             "AzureSignalRConnectionString"),
+        // Read by the Azure Monitor exporter (Entra-authenticated ingestion) and by Azure.Identity, which picks
+        // the user-assigned identity from AZURE_CLIENT_ID. Local runs need none of them.
+        new(
+            "ApplicationInsights",
+            [
+                "APPLICATIONINSIGHTS_CONNECTION_STRING",
+                "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
+                "AZURE_CLIENT_ID",
+            ],
+            null),
     ];
 
     // Settings deliberately absent from Bicep, each with the reason.
@@ -121,13 +132,13 @@ public sealed partial class DeploymentConfigurationTests
     }
 
     [Fact]
-    public void MainBicep_EveryLocalModule_Exists()
+    public void MainBicep_EveryModule_IsALocalFileThatExists()
     {
         var visited = new HashSet<string>(StringComparer.Ordinal);
         var missing = new List<string>();
         VisitModules(Path.Combine(Root, "infra", "main.bicep"), visited, missing);
 
-        Assert.True(missing.Count == 0, "Missing Bicep modules: " + string.Join(", ", missing));
+        Assert.True(missing.Count == 0, "Missing or non-local Bicep modules: " + string.Join(", ", missing));
         // main.bicep plus at least one local module: the walk really followed references.
         Assert.True(visited.Count > 1, "main.bicep references no local modules.");
     }
@@ -169,6 +180,19 @@ public sealed partial class DeploymentConfigurationTests
         Assert.Contains("'azd-service-name': serviceName", api, StringComparison.Ordinal);
         Assert.Contains("param serviceName string = 'api'", api, StringComparison.Ordinal);
         Assert.Contains("name: 'dotnet-isolated'", api, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Rbac_GrantsTheAppIdentity_SignalRServiceOwner_OnTheSignalRService()
+    {
+        // Serverless negotiation (client tokens) and REST API sends both need SignalR Service Owner. SignalR App
+        // Server is for default-mode server connections; SignalR REST API Owner does not handle negotiation.
+        var rbac = StripComments(File.ReadAllText(Path.Combine(Root, "infra", "app", "rbac.bicep")));
+
+        Assert.Contains("signalRServiceOwner: '7e4f1700-ea5a-4f59-8f37-079cfe29dce3'", rbac, StringComparison.Ordinal);
+        var assignment = SignalRRoleAssignmentRegex().Match(rbac);
+        Assert.True(assignment.Success, "rbac.bicep has no role assignment scoped to the SignalR Service.");
+        Assert.Equal("signalRServiceOwner", assignment.Groups[1].Value);
     }
 
     [Fact]
@@ -297,7 +321,9 @@ public sealed partial class DeploymentConfigurationTests
             if (reference.StartsWith("br/", StringComparison.Ordinal) || reference.StartsWith("br:", StringComparison.Ordinal)
                 || reference.StartsWith("ts/", StringComparison.Ordinal) || reference.StartsWith("ts:", StringComparison.Ordinal))
             {
-                continue; // registry and template-spec modules are resolved by Bicep, not from this repository
+                // Restoring a registry or template-spec module needs the network; the build machines have none.
+                missing.Add($"{reference} (from {Path.GetRelativePath(Root, file)}: not a local file; write its resources under infra/app)");
+                continue;
             }
 
             var path = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, reference));
@@ -401,6 +427,10 @@ public sealed partial class DeploymentConfigurationTests
 
     [GeneratedRegex(@"^\s*output\s+(\w+)\s", RegexOptions.Multiline)]
     private static partial Regex OutputRegex();
+
+    // The role of an assignment whose scope is the SignalR Service.
+    [GeneratedRegex(@"scope: signalR\s+properties: \{\s+roleDefinitionId: subscriptionResourceId\('Microsoft\.Authorization/roleDefinitions', roles\.(\w+)\)")]
+    private static partial Regex SignalRRoleAssignmentRegex();
 
     /// <summary>A setting the code binds: the keys Bicep must set for it and the key the local sample must list.</summary>
     private sealed record RequiredSetting(string Name, string[] BicepKeys, string? SampleKey, bool IsCollection = false);

@@ -1,0 +1,22 @@
+// The Flex Consumption plan (FC1, Linux) the function app runs on.
+
+param name string
+param location string = resourceGroup().location
+param tags object = {}
+
+resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  name: name
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    name: 'FC1'
+    tier: 'FlexConsumption'
+  }
+  properties: {
+    reserved: true // Linux; Flex Consumption has no Windows workers
+  }
+}
+
+output name string = plan.name
+output resourceId string = plan.id
