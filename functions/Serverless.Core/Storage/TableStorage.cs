@@ -120,10 +120,24 @@ public static class TableStorage
 
     public static void SetLongString(this TableEntity entity, string name, string value)
     {
-        for (int offset = 0, part = 0; offset < value.Length || part == 0; offset += TextPartLength, part++)
+        var offset = 0;
+        var part = 0;
+        do
         {
-            entity[TextPartName(name, part)] = value.Substring(offset, Math.Min(TextPartLength, value.Length - offset));
+            var length = Math.Min(TextPartLength, value.Length - offset);
+
+            // Never split a surrogate pair: each half alone is not valid UTF-16 and comes back as U+FFFD. The part takes the
+            // low surrogate too (30,001 characters still fit), so every part but the last stays at least TextPartLength long.
+            if (offset + length < value.Length && char.IsSurrogatePair(value[offset + length - 1], value[offset + length]))
+            {
+                length++;
+            }
+
+            entity[TextPartName(name, part)] = value.Substring(offset, length);
+            offset += length;
+            part++;
         }
+        while (offset < value.Length);
     }
 
     public static string? GetLongString(this TableEntity entity, string name)
