@@ -4,14 +4,12 @@ using Serverless.Core.Http;
 using Serverless.Standalone.Configuration;
 using Serverless.Standalone.Hosting;
 using Serverless.Standalone.Realtime;
-using Microsoft.AspNetCore.SignalR;
-using Serverless.Core.Realtime;
 
 namespace Serverless.Standalone;
 
 /// <summary>
 /// One ASP.NET Core process hosting the same functions as the Azure Functions app: /api routes on port 7071,
-/// queue triggers with the Functions semantics, interval timers and a SignalR hub behind the serverless negotiate contract.
+/// queue triggers with the Functions semantics, interval timers and the Azure SignalR Service surface (client endpoint and REST API) backed by an in-process hub.
 /// </summary>
 public static class StandaloneHost
 {
@@ -89,22 +87,15 @@ public static class StandaloneHost
         app.UseCors();
         app.UseAuthentication();
         app.UseAuthorization();
-        app.MapHub<NotificationsHub>(NegotiateApi.HubPath);
+        app.MapStandaloneRealtime();
         StandaloneRoutes.Map(app);
         return app;
     }
 
     private static IServiceCollection AddStandaloneHosting(this IServiceCollection services, ConfigurationManager configuration)
     {
-        services.AddSignalR();
-        services.AddSingleton<IUserIdProvider, HubUserIdProvider>();
-        services.AddSingleton<HubTokenIssuer>();
-        services.AddSingleton<HubConnections>();
-        services.AddSingleton<IRealtimeSender, HubRealtimeSender>();
-        services.AddScoped<NegotiateApi>();
-        services.AddAuthentication(HubTokenAuthenticationHandler.SchemeName)
-            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, HubTokenAuthenticationHandler>(HubTokenAuthenticationHandler.SchemeName, null);
-        services.AddAuthorization();
+        // Client endpoint, REST surface and the choice of delivery (in-process, or the SignalR REST API when configured).
+        services.AddStandaloneRealtime(configuration);
 
         // SPAs on another origin negotiate and connect with credentials, so origins are listed (or reflected for "*"), never a bare wildcard.
         var origins = (configuration["Standalone:AllowedOrigins"] ?? "*").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

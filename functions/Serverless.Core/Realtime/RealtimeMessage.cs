@@ -9,8 +9,9 @@ public sealed record RealtimeMessage(string Target, object Payload, string? User
 }
 
 /// <summary>
-/// Sends real-time messages. The standalone host sends through its hub at once; the Functions app collects them per
-/// invocation and returns them through the SignalR output binding. Realtime is a hint: callers never fail a write because a push failed.
+/// Sends real-time messages. The production adapter is <see cref="SignalRRestClient"/> (Azure SignalR Service's REST API),
+/// used by the Functions app and by the standalone host when AzureSignalRConnectionString is set; otherwise the standalone
+/// host sends through its in-process hub. Realtime is a hint: callers never fail a write because a push failed.
 /// </summary>
 public interface IRealtimeSender
 {

@@ -6,9 +6,14 @@ using Serverless.Core.Realtime;
 
 namespace Serverless.Standalone.Realtime;
 
-/// <summary>Authenticates hub connections with the token from negotiate (Authorization header, or access_token on the WebSocket URL as browsers must).</summary>
+/// <summary>
+/// Authenticates client connections at /client the way Azure SignalR Service does: an HS256 token signed with the
+/// service's AccessKey whose audience is the client URL, from the Authorization header or, as browsers must send it on
+/// the WebSocket URL, access_token. Tokens from this host's negotiate, from :generateToken and from any holder of the
+/// key (the Core negotiator) all qualify.
+/// </summary>
 public sealed class HubTokenAuthenticationHandler(
-    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, HubTokenIssuer issuer)
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, SignalRServiceKey serviceKey)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "HubToken";
@@ -22,9 +27,13 @@ public sealed class HubTokenAuthenticationHandler(
             return AuthenticateResult.NoResult();
         }
 
-        var identity = await issuer.ValidateAsync(RealtimeUser.HubName, token);
-        return identity is null
-            ? AuthenticateResult.Fail("Invalid hub token.")
-            : AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+        var userId = await serviceKey.ValidateClientTokenAsync(Request, token);
+        if (userId is null)
+        {
+            return AuthenticateResult.Fail("Invalid client token.");
+        }
+
+        var identity = new ClaimsIdentity([new Claim(SignalRAccessTokens.UserIdClaim, userId)], SchemeName, SignalRAccessTokens.UserIdClaim, null);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
 }

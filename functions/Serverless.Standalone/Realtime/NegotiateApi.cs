@@ -5,19 +5,28 @@ using Serverless.Core.Realtime;
 namespace Serverless.Standalone.Realtime;
 
 /// <summary>
-/// POST /api/negotiate: the Azure SignalR serverless contract, {"url","accessToken"}, pointing at the in-process hub.
-/// The hub user id comes from the validated bearer token, never from anything the client chose.
+/// POST /api/negotiate: the Azure SignalR serverless contract, {"url","accessToken"}. With AzureSignalRConnectionString
+/// set, the Core negotiator answers exactly as in the Functions app; otherwise the url is this host's own client
+/// endpoint and the token is signed with its own AccessKey. The hub user id comes from the validated bearer token only.
 /// </summary>
-public sealed class NegotiateApi(RequestAuthenticator auth, HubTokenIssuer tokens, ILogger<NegotiateApi> logger)
+public sealed class NegotiateApi(
+    RequestAuthenticator auth, SignalRServiceKey serviceKey, TimeProvider time, ILogger<NegotiateApi> logger, SignalRNegotiator? negotiator = null)
 {
-    public const string HubPath = "/api/hubs/" + RealtimeUser.HubName;
-
     public Task<IResult> NegotiateAsync(HttpContext context) => ApiEndpoint.RunAsync(context, logger, async () =>
     {
         var caller = await auth.RequireAsync(context.Request);
-        var request = context.Request;
-        var url = $"{request.Scheme}://{request.Host}{request.PathBase}{HubPath}";
-        var accessToken = tokens.Issue(RealtimeUser.HubName, RealtimeUser.Id(caller.TenantId, caller.UserId));
-        return Results.Json(new { url, accessToken }, ApiJson.Options);
+        NegotiateResponse response;
+        if (negotiator is not null)
+        {
+            response = await negotiator.NegotiateAsync(caller.TenantId, caller.UserId, context.RequestAborted);
+        }
+        else
+        {
+            var request = context.Request;
+            var origin = $"{request.Scheme}://{request.Host}{request.PathBase}";
+            response = SignalRNegotiator.ForAccessKey(origin, serviceKey.AccessKey, RealtimeUser.Id(caller.TenantId, caller.UserId), time.GetUtcNow());
+        }
+
+        return Results.Json(response, ApiJson.Options);
     });
 }

@@ -6,11 +6,13 @@ using Serverless.Core.Realtime;
 namespace Serverless.Standalone.Realtime;
 
 /// <summary>
-/// The standalone counterpart of the Azure SignalR serverless hub "notifications". Clients only listen; the server
-/// pushes. On connect a connection joins its user's groups (e.g. the rooms they are in).
+/// The standalone counterpart of the Azure SignalR serverless hub "notifications", served at /client. Clients only
+/// listen; the server pushes. On connect a connection joins the groups its user was added to (user-level membership,
+/// as the service keeps it) and, when this host delivers in-process, the groups its group sources name (e.g. rooms).
 /// </summary>
 [Authorize(AuthenticationSchemes = HubTokenAuthenticationHandler.SchemeName)]
-public sealed class NotificationsHub(HubConnections connections, IEnumerable<IRealtimeGroupSource> groupSources, ILogger<NotificationsHub> logger) : Hub
+public sealed class NotificationsHub(
+    HubConnections connections, IEnumerable<IRealtimeGroupSource> groupSources, StandaloneRealtimeMode mode, ILogger<NotificationsHub> logger) : Hub
 {
     public override async Task OnConnectedAsync()
     {
@@ -18,7 +20,9 @@ public sealed class NotificationsHub(HubConnections connections, IEnumerable<IRe
         connections.Add(userId, Context.ConnectionId);
         var separator = userId.IndexOf('|', StringComparison.Ordinal);
         var groups = new HashSet<string>(connections.GroupsOf(userId), StringComparer.Ordinal);
-        if (separator > 0)
+
+        // Through the REST API, as with Azure SignalR Service, nothing runs on connect: membership comes only from the user-group calls.
+        if (mode.InProcessDelivery && separator > 0)
         {
             foreach (var source in groupSources)
             {
@@ -121,8 +125,11 @@ public sealed class HubRealtimeSender(IHubContext<NotificationsHub> hub, HubConn
     }
 }
 
-/// <summary>SignalR user ids are the "sub" of the hub token, which negotiate set from the validated bearer token.</summary>
+/// <summary>SignalR user ids are the "nameid" of the client token, which negotiate set from the validated bearer token.</summary>
 public sealed class HubUserIdProvider : IUserIdProvider
 {
-    public string? GetUserId(HubConnectionContext connection) => connection.User?.FindFirst("sub")?.Value;
+    public string? GetUserId(HubConnectionContext connection) => connection.User?.FindFirst(SignalRAccessTokens.UserIdClaim)?.Value;
 }
+
+/// <summary>Whether this host delivers through its in-process hub (no AzureSignalRConnectionString) or through the REST API.</summary>
+public sealed record StandaloneRealtimeMode(bool InProcessDelivery);

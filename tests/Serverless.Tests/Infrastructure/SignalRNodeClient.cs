@@ -44,7 +44,14 @@ public sealed class SignalRNodeClient : IAsyncDisposable
     }
 
     /// <summary>Starts the client process and connects it with the token; returns once connected.</summary>
-    public static async Task<SignalRNodeClient> ConnectAsync(Uri baseAddress, string token, params string[] methods)
+    public static Task<SignalRNodeClient> ConnectAsync(Uri baseAddress, string token, params string[] methods) =>
+        StartProcessAsync(baseAddress.ToString(), null, token, methods);
+
+    /// <summary>Connects straight to a hub URL (e.g. {origin}/client/?hub=notifications) with a client token, skipping the app's negotiate.</summary>
+    public static Task<SignalRNodeClient> ConnectToHubAsync(string hubUrl, string token, params string[] methods) =>
+        StartProcessAsync(hubUrl, hubUrl, token, methods);
+
+    private static async Task<SignalRNodeClient> StartProcessAsync(string baseAddress, string? hubUrl, string token, string[] methods)
     {
         var script = Path.Combine(AppContext.BaseDirectory, "e2e", "signalr-client.mjs");
         var info = new ProcessStartInfo("node")
@@ -56,8 +63,13 @@ public sealed class SignalRNodeClient : IAsyncDisposable
             WorkingDirectory = Standalone.Development.AzuriteProcess.FindRepositoryRoot(),
         };
         info.ArgumentList.Add(script);
-        info.ArgumentList.Add(baseAddress.ToString());
+        info.ArgumentList.Add(baseAddress);
         info.ArgumentList.Add(string.Join(",", methods));
+        if (hubUrl is not null)
+        {
+            info.ArgumentList.Add(hubUrl);
+        }
+
         var client = new SignalRNodeClient(Process.Start(info)!);
         await client.SendAsync(new { cmd = "token", token });
         await client.StartAsync();

@@ -1,4 +1,7 @@
+using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Security.Cryptography;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -46,6 +49,10 @@ public sealed class TestHost : IAsyncDisposable
             ["Standalone:Queues:ShutdownGracePeriod"] = "00:00:02",
             ["Standalone:CleanupInterval"] = "01:00:00",
             ["Logging:LogLevel:Default"] = "Warning",
+
+            // In-process delivery unless a test asks for the REST path, whatever a developer's local.settings.json says.
+            ["AzureSignalRConnectionString"] = "",
+            ["AzureSignalRConnectionString:serviceUri"] = "",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
@@ -57,6 +64,40 @@ public sealed class TestHost : IAsyncDisposable
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         await app.Services.GetRequiredService<StorageProvisioner>().Ready.WaitAsync(TimeSpan.FromSeconds(60));
         return new TestHost(app, new Uri(address.TrimEnd('/') + "/"));
+    }
+
+    /// <summary>
+    /// The standalone host with AzureSignalRConnectionString pointing at itself, as the Functions app points at Azure SignalR
+    /// Service: every push and group change goes out through SignalRRestClient to this host's REST surface and reaches
+    /// clients through its /client endpoint.
+    /// </summary>
+    public static Task<TestHost> StartWithSignalRRestAsync(
+        AzuriteFixture azurite,
+        IReadOnlyDictionary<string, string?>? settings = null,
+        Action<IServiceCollection>? configureServices = null)
+    {
+        // The connection string is parsed before Kestrel binds, so the port is chosen up front.
+        var port = FreeLoopbackPort();
+        var accessKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        var rest = new Dictionary<string, string?>
+        {
+            ["urls"] = $"http://127.0.0.1:{port}",
+            ["Standalone:SignalRAccessKey"] = accessKey,
+            ["AzureSignalRConnectionString"] = $"Endpoint=http://127.0.0.1:{port};AccessKey={accessKey};Version=1.0;",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            rest[key] = value;
+        }
+
+        return StartAsync(azurite, rest, configureServices);
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>A bearer token signed with the local key, as `token` on the command line would mint.</summary>

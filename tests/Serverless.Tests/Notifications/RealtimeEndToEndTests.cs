@@ -23,14 +23,14 @@ public sealed class RealtimeEndToEndTests(AzuriteFixture azurite) : IAsyncLifeti
         using var client = _host.ClientFor("u1");
         var body = await client.PostAsync("api/negotiate", null).ExpectJsonAsync();
         Assert.StartsWith(_host.BaseAddress.ToString().TrimEnd('/'), body.GetProperty("url").GetString());
-        Assert.EndsWith("/api/hubs/notifications", body.GetProperty("url").GetString());
+        Assert.EndsWith("/client/?hub=notifications", body.GetProperty("url").GetString());
         Assert.False(string.IsNullOrEmpty(body.GetProperty("accessToken").GetString()));
     }
 
     [Fact]
     public async Task HubConnection_WithoutNegotiatedToken_IsRefused()
     {
-        using var response = await _host.Http.PostAsync("api/hubs/notifications/negotiate?negotiateVersion=1", null);
+        using var response = await _host.Http.PostAsync("client/negotiate?hub=notifications&negotiateVersion=1", null);
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
 

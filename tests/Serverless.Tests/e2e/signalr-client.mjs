@@ -1,13 +1,14 @@
 // A real @microsoft/signalr client, driven by the .NET tests over stdin/stdout (one JSON object per line).
 // It connects exactly as an SPA does: withUrl(base + "/api", { accessTokenFactory }) -> POST /api/negotiate -> hub.
-// Usage: node signalr-client.mjs <baseUrl> <method,method,...>   (token on stdin: {"cmd":"token","token":"..."} first)
+// Usage: node signalr-client.mjs <baseUrl> <method,method,...> [hubUrl]   (token on stdin: {"cmd":"token","token":"..."} first)
+// With hubUrl the client skips the app's negotiate and connects to that hub URL (e.g. .../client/?hub=notifications) with the token.
 import { createRequire } from "node:module";
 import readline from "node:readline";
 
 const require = createRequire(import.meta.url);
 const signalR = require("@microsoft/signalr");
 
-const [baseUrl, methodList] = process.argv.slice(2);
+const [baseUrl, methodList, hubUrl] = process.argv.slice(2);
 const methods = (methodList ?? "").split(",").filter(Boolean);
 let token = "";
 let connection;
@@ -16,7 +17,7 @@ const emit = (obj) => process.stdout.write(JSON.stringify(obj) + "\n");
 
 async function start() {
   connection = new signalR.HubConnectionBuilder()
-    .withUrl(baseUrl.replace(/\/$/, "") + "/api", { accessTokenFactory: () => token })
+    .withUrl(hubUrl || baseUrl.replace(/\/$/, "") + "/api", { accessTokenFactory: () => token })
     .configureLogging(signalR.LogLevel.Warning)
     .build();
   for (const method of methods) {
