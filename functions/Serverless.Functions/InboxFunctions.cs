@@ -1,13 +1,11 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
 using Serverless.Core.Inbox;
-using Serverless.Functions.Http;
-using Serverless.Functions.Realtime;
 
 namespace Serverless.Functions;
 
-/// <summary>The signed-in user's inbox. Changes return their notificationsRead/unreadCountChanged pushes through the SignalR output.</summary>
-public sealed class InboxFunctions(InboxApi inbox, CollectingRealtimeSender realtime)
+/// <summary>The signed-in user's inbox. Changes push notificationsRead/unreadCountChanged to the user's other tabs and devices.</summary>
+public sealed class InboxFunctions(InboxApi inbox)
 {
     [Function(nameof(ListNotifications))]
     public Task<IResult> ListNotifications([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "v1/notifications")] HttpRequest req) =>
@@ -22,14 +20,14 @@ public sealed class InboxFunctions(InboxApi inbox, CollectingRealtimeSender real
         inbox.GetAsync(req.HttpContext, id);
 
     [Function(nameof(MarkNotificationRead))]
-    public Task<HttpOutput> MarkNotificationRead([HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = "v1/notifications/{id}/read")] HttpRequest req, string id) =>
-        HttpOutput.From(inbox.MarkReadAsync(req.HttpContext, id), realtime);
+    public Task<IResult> MarkNotificationRead([HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = "v1/notifications/{id}/read")] HttpRequest req, string id) =>
+        inbox.MarkReadAsync(req.HttpContext, id);
 
     [Function(nameof(MarkAllNotificationsRead))]
-    public Task<HttpOutput> MarkAllNotificationsRead([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "v1/notifications/mark-all-read")] HttpRequest req) =>
-        HttpOutput.From(inbox.MarkAllReadAsync(req.HttpContext), realtime);
+    public Task<IResult> MarkAllNotificationsRead([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "v1/notifications/mark-all-read")] HttpRequest req) =>
+        inbox.MarkAllReadAsync(req.HttpContext);
 
     [Function(nameof(DeleteNotification))]
-    public Task<HttpOutput> DeleteNotification([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "v1/notifications/{id}")] HttpRequest req, string id) =>
-        HttpOutput.From(inbox.DeleteAsync(req.HttpContext, id), realtime);
+    public Task<IResult> DeleteNotification([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "v1/notifications/{id}")] HttpRequest req, string id) =>
+        inbox.DeleteAsync(req.HttpContext, id);
 }

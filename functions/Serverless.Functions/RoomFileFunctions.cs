@@ -1,27 +1,25 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
 using Serverless.Core.Files;
-using Serverless.Functions.Http;
-using Serverless.Functions.Realtime;
 
 namespace Serverless.Functions;
 
-/// <summary>Files of a room. Uploads and deletes return their fileUploaded/fileUploadAck/fileDeleted pushes through the SignalR output.</summary>
-public sealed class RoomFileFunctions(RoomFilesApi files, CollectingRealtimeSender realtime)
+/// <summary>Files of a room. Uploads and deletes push fileUploaded/fileUploadAck/fileDeleted after their writes commit.</summary>
+public sealed class RoomFileFunctions(RoomFilesApi files)
 {
     // The Functions host accepts request bodies up to 100 MB (FUNCTIONS_REQUEST_BODY_SIZE_LIMIT), above the
     // RoomFilesApi.MaxUploadRequestBytes (20 MB + 1 MB) this route needs; the per-type limits are enforced while streaming.
     [Function(nameof(UploadRoomFile))]
-    public Task<HttpOutput> UploadRoomFile([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "v1/rooms/{roomId}/files")] HttpRequest req, string roomId) =>
-        HttpOutput.From(files.UploadAsync(req.HttpContext, roomId), realtime);
+    public Task<IResult> UploadRoomFile([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "v1/rooms/{roomId}/files")] HttpRequest req, string roomId) =>
+        files.UploadAsync(req.HttpContext, roomId);
 
     [Function(nameof(CreateRoomFileUploadUrl))]
     public Task<IResult> CreateRoomFileUploadUrl([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "v1/rooms/{roomId}/files/upload-url")] HttpRequest req, string roomId) =>
         files.CreateUploadUrlAsync(req.HttpContext, roomId);
 
     [Function(nameof(CompleteRoomFileUpload))]
-    public Task<HttpOutput> CompleteRoomFileUpload([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "v1/rooms/{roomId}/files/{fileId}/complete")] HttpRequest req, string roomId, string fileId) =>
-        HttpOutput.From(files.CompleteUploadAsync(req.HttpContext, roomId, fileId), realtime);
+    public Task<IResult> CompleteRoomFileUpload([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "v1/rooms/{roomId}/files/{fileId}/complete")] HttpRequest req, string roomId, string fileId) =>
+        files.CompleteUploadAsync(req.HttpContext, roomId, fileId);
 
     [Function(nameof(ListRoomFiles))]
     public Task<IResult> ListRoomFiles([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "v1/rooms/{roomId}/files")] HttpRequest req, string roomId) =>
@@ -32,8 +30,8 @@ public sealed class RoomFileFunctions(RoomFilesApi files, CollectingRealtimeSend
         files.GetAsync(req.HttpContext, roomId, fileId);
 
     [Function(nameof(DeleteRoomFile))]
-    public Task<HttpOutput> DeleteRoomFile([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "v1/rooms/{roomId}/files/{fileId}")] HttpRequest req, string roomId, string fileId) =>
-        HttpOutput.From(files.DeleteAsync(req.HttpContext, roomId, fileId), realtime);
+    public Task<IResult> DeleteRoomFile([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "v1/rooms/{roomId}/files/{fileId}")] HttpRequest req, string roomId, string fileId) =>
+        files.DeleteAsync(req.HttpContext, roomId, fileId);
 
     [Function(nameof(RestoreRoomFile))]
     public Task<IResult> RestoreRoomFile([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "v1/rooms/{roomId}/files/{fileId}/restore")] HttpRequest req, string roomId, string fileId) =>

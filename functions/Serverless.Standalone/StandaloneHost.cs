@@ -1,6 +1,6 @@
-using Serverless.Core.Health;
 using Serverless.Core.Hosting;
 using Serverless.Core.Http;
+using Serverless.Functions;
 using Serverless.Standalone.Configuration;
 using Serverless.Standalone.Hosting;
 using Serverless.Standalone.Realtime;
@@ -8,8 +8,9 @@ using Serverless.Standalone.Realtime;
 namespace Serverless.Standalone;
 
 /// <summary>
-/// One ASP.NET Core process hosting the same functions as the Azure Functions app: /api routes on port 7071,
-/// queue triggers with the Functions semantics, interval timers and the Azure SignalR Service surface (client endpoint and REST API) backed by an in-process hub.
+/// One ASP.NET Core process hosting the Azure Functions app's own function classes: their HTTP triggers under /api on
+/// port 7071, their queue triggers with host.json's semantics, their timers on their NCrontab schedules, with the same
+/// service registration as the Functions app, plus the Azure SignalR Service surface the product uses.
 /// </summary>
 public static class StandaloneHost
 {
@@ -47,8 +48,9 @@ public static class StandaloneHost
         // Per-request framework chatter drowns the application's own lines.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 
-        builder.Services.AddServerless(builder.Configuration);
-        builder.Services.AddStandaloneHosting(builder.Configuration);
+        var functions = FunctionCatalog.ForFunctionsApp();
+        builder.Services.AddServerlessFunctions(builder.Configuration);
+        builder.Services.AddStandaloneHosting(builder.Configuration, functions);
         configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
@@ -88,11 +90,26 @@ public static class StandaloneHost
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapStandaloneRealtime();
-        StandaloneRoutes.Map(app);
+        MapHttpFunctions(app, functions, app.Configuration);
         return app;
     }
 
-    private static IServiceCollection AddStandaloneHosting(this IServiceCollection services, ConfigurationManager configuration)
+    /// <summary>The Functions host's "AzureWebJobs.{name}.Disabled" app setting: a disabled function is not run or routed.</summary>
+    public static bool IsDisabled(IConfiguration configuration, string functionName) =>
+        configuration.GetValue($"AzureWebJobs.{functionName}.Disabled", false);
+
+    /// <summary>Each HTTP trigger at /api/{route}, as the Functions host's routePrefix "api" does.</summary>
+    private static void MapHttpFunctions(WebApplication app, FunctionCatalog functions, IConfiguration configuration)
+    {
+        var api = app.MapGroup("/api");
+        foreach (var function in functions.Http.Where(f => !IsDisabled(configuration, f.Name)))
+        {
+            api.MapMethods(function.Route, function.Methods, (HttpContext context) => FunctionInvoker.InvokeHttpAsync(function, context))
+                .WithName(function.Name);
+        }
+    }
+
+    private static IServiceCollection AddStandaloneHosting(this IServiceCollection services, ConfigurationManager configuration, FunctionCatalog functions)
     {
         // Client endpoint, REST surface and the choice of delivery (in-process, or the SignalR REST API when configured).
         services.AddStandaloneRealtime(configuration);
@@ -113,19 +130,30 @@ public static class StandaloneHost
             p.AllowAnyHeader().AllowAnyMethod().AllowCredentials().WithExposedHeaders(Correlation.HeaderName);
         }));
 
-        var queueOptions = new QueueTriggerOptions();
-        configuration.GetSection(QueueTriggerOptions.SectionName).Bind(queueOptions);
+        var queueOptions = HostJsonSettings.LoadQueueOptions(configuration);
         services.AddSingleton(queueOptions);
         services.Configure<HostOptions>(o => o.ShutdownTimeout = queueOptions.ShutdownGracePeriod + TimeSpan.FromSeconds(10));
 
-        foreach (var trigger in StandaloneTriggers.Queues())
+        foreach (var function in functions.Queues.Where(f => !IsDisabled(configuration, f.Name)))
         {
+            if (function.Connection is { } connection && connection != StorageNames.ConnectionSetting)
+            {
+                throw new InvalidOperationException($"Function '{function.Name}' reads connection '{connection}'; the standalone host serves only '{StorageNames.ConnectionSetting}'.");
+            }
+
+            // Poison queues are woken when this process moves a message there; idle, they need not be polled every 2 s
+            // (each poll is a billed storage transaction).
+            var trigger = new QueueTrigger(
+                function.QueueName,
+                (sp, message, ct) => FunctionInvoker.InvokeQueueAsync(function, sp, message, ct),
+                function.QueueName.EndsWith("-poison", StringComparison.Ordinal) ? TimeSpan.FromSeconds(60) : null);
             services.AddSingleton<IHostedService>(sp => ActivatorUtilities.CreateInstance<QueueTriggerRunner>(sp, trigger));
         }
 
-        foreach (var timer in StandaloneTriggers.Timers(configuration))
+        foreach (var function in functions.Timers.Where(f => !IsDisabled(configuration, f.Name)))
         {
-            services.AddSingleton<IHostedService>(sp => ActivatorUtilities.CreateInstance<IntervalTimerRunner>(sp, timer));
+            CronTimerRunner.Parse(function); // a bad schedule fails at start
+            services.AddSingleton<IHostedService>(sp => ActivatorUtilities.CreateInstance<CronTimerRunner>(sp, function));
         }
 
         return services;

@@ -2,6 +2,12 @@ using System.Text.Json.Serialization;
 
 namespace Serverless.Core.Realtime;
 
+/// <summary>Answers negotiate: where a user's client connects for hub "notifications", with a token scoped to that user.</summary>
+public interface IRealtimeNegotiator
+{
+    Task<NegotiateResponse> NegotiateAsync(string tenantId, string userId, CancellationToken cancellationToken = default);
+}
+
 /// <summary>The serverless negotiate answer: where the client connects and with which token.</summary>
 public sealed record NegotiateResponse(
     [property: JsonPropertyName("url")] string Url,
@@ -12,7 +18,7 @@ public sealed record NegotiateResponse(
 /// client token for the caller, minted locally with the AccessKey or, with an Entra identity, issued by the service
 /// (:generateToken). The user id comes only from the caller's validated bearer token.
 /// </summary>
-public sealed class SignalRNegotiator(SignalRConnection connection, SignalRRestClient client, TimeProvider time)
+public sealed class SignalRNegotiator(SignalRConnection connection, SignalRRestClient client, TimeProvider time) : IRealtimeNegotiator
 {
     public Task<NegotiateResponse> NegotiateAsync(string tenantId, string userId, CancellationToken cancellationToken = default)
     {

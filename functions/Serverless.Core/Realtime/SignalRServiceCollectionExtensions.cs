@@ -31,6 +31,8 @@ public static class SignalRServiceCollectionExtensions
         services.TryAddSingleton<SignalRMetrics>();
         services.AddSingleton<SignalRRestClient>();
         services.AddSingleton<SignalRNegotiator>();
+        services.RemoveAll<IRealtimeNegotiator>();
+        services.AddSingleton<IRealtimeNegotiator>(sp => sp.GetRequiredService<SignalRNegotiator>());
 
         // The one realtime adapter: whatever sender was registered before is replaced.
         services.RemoveAll<IRealtimeSender>();

@@ -31,13 +31,13 @@ public static class StandaloneRealtime
         if (connection is null)
         {
             services.AddSingleton<IRealtimeSender>(sp => sp.GetRequiredService<HubRealtimeSender>());
+            services.AddSingleton<IRealtimeNegotiator, SelfHostedNegotiator>();
         }
         else
         {
             services.AddSignalRRest(connection);
         }
 
-        services.AddScoped<NegotiateApi>();
         services.AddAuthentication(HubTokenAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, HubTokenAuthenticationHandler>(HubTokenAuthenticationHandler.SchemeName, null);
         services.AddAuthorization();

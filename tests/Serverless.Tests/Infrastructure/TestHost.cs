@@ -47,7 +47,11 @@ public sealed class TestHost : IAsyncDisposable
             ["Standalone:Queues:VisibilityTimeout"] = "00:00:00.500",
             ["Standalone:Queues:MaxPollingInterval"] = "00:00:00.500",
             ["Standalone:Queues:ShutdownGracePeriod"] = "00:00:02",
-            ["Standalone:CleanupInterval"] = "01:00:00",
+
+            // Tests run the timer work themselves, when they choose: the Functions host's own switch turns the timers off.
+            ["AzureWebJobs.CleanupExpiredNotifications.Disabled"] = "true",
+            ["AzureWebJobs.CleanupDevices.Disabled"] = "true",
+            ["AzureWebJobs.PurgeDeletedRoomFiles.Disabled"] = "true",
             ["Logging:LogLevel:Default"] = "Warning",
 
             // In-process delivery unless a test asks for the REST path, whatever a developer's local.settings.json says.
