@@ -47,6 +47,7 @@ var applicationSettings = {
   MemberChannel__EventsPermitsPerMinute: '120'
   MemberChannel__AckPermitsPerMinute: '600'
   MemberChannel__DeviceInactiveDays: '270'
+  SignalR__MaxConcurrentSends: '32'
   Files__RetentionDays: string(filesRetentionDays)
   Files__DownloadUrlMinutes: '60'
   Files__UploadUrlMinutes: '10'

@@ -50,8 +50,7 @@ public static class ServerlessServiceCollectionExtensions
         services.AddSingleton<ResumableScan>();
         services.AddScoped<AuditApi>();
 
-        // Notifications: publish, process, inbox, dead letters, cleanup. Services that push real-time messages are scoped,
-        // because the Functions host collects an invocation's messages in a scoped IRealtimeSender.
+        // Notifications: publish, process, inbox, dead letters, cleanup. HTTP handlers and the processor are per invocation.
         services.AddOptions<NotificationOptions>().BindConfiguration(NotificationOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(_ => TemplateCatalog.LoadEmbedded());
         services.AddSingleton<NotificationMetrics>();

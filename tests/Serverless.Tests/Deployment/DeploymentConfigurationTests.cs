@@ -55,7 +55,6 @@ public sealed partial class DeploymentConfigurationTests
     private static readonly Dictionary<string, string> NotInBicep = new(StringComparer.Ordinal)
     {
         ["Auth__SigningKey"] = "local HS256 development key only; in Azure tokens are validated against Auth__Authority",
-        ["SignalR__MaxConcurrentSends"] = "new with the SignalR REST client and has a safe default (32); to be set in infra/app/api.bicep, then removed from this list",
     };
 
     // Settings deliberately absent from local.settings.sample.json, each with the reason. Empty so far.
