@@ -160,6 +160,14 @@ public sealed class BenchmarkHost : IAsyncDisposable
         return await Http.SendAsync(request, cancellationToken);
     }
 
+    /// <summary>Any API call as the given user's token.</summary>
+    public async Task<HttpResponseMessage> SendAsUserAsync(HttpMethod method, string path, string token, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return await Http.SendAsync(request, cancellationToken);
+    }
+
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();

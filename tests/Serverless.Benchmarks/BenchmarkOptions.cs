@@ -31,6 +31,9 @@ public sealed record BenchmarkOptions
 
     public int InboxRepetitions { get; init; } = 200;
 
+    /// <summary>Unread rows of the user whose mark-all-read is timed.</summary>
+    public int MarkAllReadRows { get; init; } = 3_000;
+
     /// <summary>How long the idle queue polling is counted for.</summary>
     public TimeSpan IdleWindow { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -54,6 +57,7 @@ public sealed record BenchmarkOptions
         LatencyGap = TimeSpan.FromMilliseconds(5),
         InboxRows = 200,
         InboxRepetitions = 20,
+        MarkAllReadRows = 300,
         IdleWindow = TimeSpan.FromSeconds(2),
         SettleDelay = TimeSpan.FromSeconds(1),
     };

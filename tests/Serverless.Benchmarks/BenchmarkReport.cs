@@ -90,7 +90,20 @@ public sealed record InboxReadResult(
     double TenthPageP50Ms,
     double TenthPageP99Ms,
     double TableRequestsPerFirstPage,
-    double TableRequestsPerTenthPage);
+    double TableRequestsPerTenthPage,
+    int WorstCaseRepetitions,
+    double AfterSeqOldestPageP50Ms,
+    double AfterSeqOldestPageP99Ms,
+    double TableRequestsPerAfterSeqOldestPage,
+    double AfterSeqFilterMatchingNothingP50Ms,
+    double AfterSeqFilterMatchingNothingP99Ms,
+    double TableRequestsPerAfterSeqFilterMatchingNothing,
+    double NewestFirstFilterMatchingNothingP50Ms,
+    double NewestFirstFilterMatchingNothingP99Ms,
+    double TableRequestsPerNewestFirstFilterMatchingNothing,
+    int MarkAllReadRows,
+    double MarkAllReadMs,
+    long MarkAllReadTableRequests);
 
 /// <summary>Working set of this process (benchmark + in-process host; Azurite and Node are separate processes and not included).</summary>
 public sealed record MemoryResult(long BaselineBytes, long PeakDuringFanOutBytes, long PeakDuringAllDeliveryStepsBytes);

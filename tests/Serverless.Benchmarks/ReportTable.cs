@@ -92,6 +92,10 @@ public static class ReportTable
             rows.Add(("5 inbox", $"seed {r.Rows} rows via InboxStore.DeliverAsync", $"{Format(r.SeedSeconds)} s ({Format(r.Rows / r.SeedSeconds)} rows/s)"));
             rows.Add(("5 inbox", $"first page, {r.Repetitions} reads", $"p50 {Format(r.FirstPageP50Ms, "0.00")} ms, p99 {Format(r.FirstPageP99Ms, "0.00")} ms, {Format(r.TableRequestsPerFirstPage, "0.0")} table requests"));
             rows.Add(("5 inbox", $"tenth page, {r.Repetitions} reads", $"p50 {Format(r.TenthPageP50Ms, "0.00")} ms, p99 {Format(r.TenthPageP99Ms, "0.00")} ms, {Format(r.TableRequestsPerTenthPage, "0.0")} table requests"));
+            rows.Add(("5 inbox", $"afterSeq=0&limit=100 (oldest page), {r.WorstCaseRepetitions} reads", $"p50 {Format(r.AfterSeqOldestPageP50Ms, "0.00")} ms, p99 {Format(r.AfterSeqOldestPageP99Ms, "0.00")} ms, {Format(r.TableRequestsPerAfterSeqOldestPage, "0.0")} table requests"));
+            rows.Add(("5 inbox", $"afterSeq=0&limit=1&type=<none match>, {r.WorstCaseRepetitions} reads", $"p50 {Format(r.AfterSeqFilterMatchingNothingP50Ms, "0.00")} ms, p99 {Format(r.AfterSeqFilterMatchingNothingP99Ms, "0.00")} ms, {Format(r.TableRequestsPerAfterSeqFilterMatchingNothing, "0.0")} table requests"));
+            rows.Add(("5 inbox", $"limit=20&type=<none match> (newest first), {r.WorstCaseRepetitions} reads", $"p50 {Format(r.NewestFirstFilterMatchingNothingP50Ms, "0.00")} ms, p99 {Format(r.NewestFirstFilterMatchingNothingP99Ms, "0.00")} ms, {Format(r.TableRequestsPerNewestFirstFilterMatchingNothing, "0.0")} table requests"));
+            rows.Add(("5 inbox", $"mark-all-read of {r.MarkAllReadRows} unread", $"{Format(r.MarkAllReadMs, "0")} ms, {r.MarkAllReadTableRequests} table requests"));
         }
 
         if (report.Memory is { } mem)
