@@ -441,7 +441,8 @@ public sealed class RoomFilesApi(
         try
         {
             var members = await rooms.ListMembersAsync(file.TenantId, file.RoomId, cancellationToken);
-            var others = members.Select(m => m.UserId).Where(id => id != file.UploaderId).ToList();
+            // Members who muted the room get no notification; they still see the file in the room.
+            var others = members.Where(m => !m.Muted && m.UserId != file.UploaderId).Select(m => m.UserId).ToList();
             await publisher.PublishInternalAsync(
                 file.TenantId,
                 file.UploaderId,
