@@ -239,7 +239,13 @@ public sealed class RoomFilesApi(
 
         await rooms.RequireMemberAsync(caller, roomId, cancellationToken);
         var all = await files.ListAsync(caller.TenantId, roomId, kind, cancellationToken);
-        var items = all.Skip(offset).Take(limit).Select(RoomFileMetadata.From).ToList();
+        // Access was checked just now, so each listed file gets a fresh short-lived link (signed locally; no storage call).
+        var items = new List<RoomFileMetadata>(Math.Min(limit, all.Count));
+        foreach (var file in all.Skip(offset).Take(limit))
+        {
+            items.Add(await ViewAsync(file, cancellationToken));
+        }
+
         return Results.Json(new { items, total = all.Count, limit, offset }, ApiJson.Options);
     });
 
@@ -250,6 +256,22 @@ public sealed class RoomFilesApi(
         await rooms.RequireMemberAsync(caller, roomId, context.RequestAborted);
         var file = await RequireVisibleFileAsync(caller, roomId, fileId, context.RequestAborted);
         return Results.Json(await ViewAsync(file, context.RequestAborted), ApiJson.Options);
+    });
+
+    /// <summary>
+    /// GET /api/v1/rooms/{roomId}/files/{fileId}/content: a stable URL for clients that keep links. Checks membership and
+    /// the file at every call and answers 302 to a fresh read SAS of at most Files:DownloadUrlMinutes (≤ 5).
+    /// </summary>
+    public Task<IResult> ContentAsync(HttpContext context, string roomId, string fileId) => ApiEndpoint.RunAsync(context, logger, async () =>
+    {
+        var caller = await auth.RequireAsync(context.Request);
+        await rooms.RequireMemberAsync(caller, roomId, context.RequestAborted);
+        var file = await RequireVisibleFileAsync(caller, roomId, fileId, context.RequestAborted);
+        var view = await ViewAsync(file, context.RequestAborted);
+
+        // The redirect carries a signature: no shared cache may keep it past the access check it stands for.
+        context.Response.Headers.CacheControl = "no-store";
+        return Results.Redirect(view.DownloadUrl!, permanent: false);
     });
 
     /// <summary>DELETE /api/v1/rooms/{roomId}/files/{fileId}: the uploader or an OWNER; soft delete, 204.</summary>
@@ -441,7 +463,8 @@ public sealed class RoomFilesApi(
         try
         {
             var members = await rooms.ListMembersAsync(file.TenantId, file.RoomId, cancellationToken);
-            var others = members.Select(m => m.UserId).Where(id => id != file.UploaderId).ToList();
+            // Members who muted the room get no notification; they still see the file in the room.
+            var others = members.Where(m => !m.Muted && m.UserId != file.UploaderId).Select(m => m.UserId).ToList();
             await publisher.PublishInternalAsync(
                 file.TenantId,
                 file.UploaderId,
