@@ -17,13 +17,20 @@ public sealed record SetMemberRequest(string? Role);
 public sealed record RoomMemberView(string UserId, string Role, DateTimeOffset AddedAt);
 
 /// <summary>A room on the wire, with the caller's role and (for a single room) its members.</summary>
-public sealed record RoomView(string RoomId, string Name, string CreatedBy, DateTimeOffset CreatedAt, string MyRole, IReadOnlyList<RoomMemberView> Members);
+public sealed record RoomView(string RoomId, string Name, string CreatedBy, DateTimeOffset CreatedAt, string MyRole, IReadOnlyList<RoomMemberView> Members)
+{
+    /// <summary>The room's latest chat sequence number.</summary>
+    public long LastSeq { get; init; }
+
+    /// <summary>Chat entries after the caller's read position.</summary>
+    public long UnreadCount { get; init; }
+}
 
 /// <summary>
 /// Rooms and their members over REST. Everything is inside the caller's tenant, and a room the caller is not a member of
 /// answers exactly like a missing one (404 ROOM_NOT_FOUND), so room ids cannot be probed.
 /// </summary>
-public sealed class RoomsApi(RequestAuthenticator auth, RoomStore rooms, AuditLog audit, IRealtimeSender realtime, ILogger<RoomsApi> logger)
+public sealed class RoomsApi(RequestAuthenticator auth, RoomStore rooms, Chat.RoomMessageStore chat, AuditLog audit, IRealtimeSender realtime, ILogger<RoomsApi> logger)
 {
     public const int MaxNameLength = 100;
 
@@ -50,7 +57,8 @@ public sealed class RoomsApi(RequestAuthenticator auth, RoomStore rooms, AuditLo
     {
         var caller = await auth.RequireAsync(context.Request);
         var mine = await rooms.ListRoomsOfUserAsync(caller.TenantId, caller.UserId, context.RequestAborted);
-        var items = mine.Select(r => new { roomId = r.RoomId, name = r.Name, myRole = RoomRoleWireNames.ToWire(r.Role) }).ToList();
+        var reads = await Task.WhenAll(mine.Select(r => chat.GetReadStateAsync(caller.TenantId, r.RoomId, caller.UserId, context.RequestAborted)));
+        var items = mine.Select((r, i) => new { roomId = r.RoomId, name = r.Name, myRole = RoomRoleWireNames.ToWire(r.Role), lastSeq = reads[i].LastSeq, unreadCount = reads[i].UnreadCount }).ToList();
         return Results.Json(new { items }, ApiJson.Options);
     });
 
@@ -59,8 +67,10 @@ public sealed class RoomsApi(RequestAuthenticator auth, RoomStore rooms, AuditLo
     {
         var caller = await auth.RequireAsync(context.Request);
         var membership = await rooms.RequireMemberAsync(caller, roomId, context.RequestAborted);
+        var read = chat.GetReadStateAsync(caller.TenantId, roomId, caller.UserId, context.RequestAborted);
         var members = await rooms.ListMembersAsync(caller.TenantId, roomId, context.RequestAborted);
-        return Results.Json(ToView(membership.Room, membership.Role, members), ApiJson.Options);
+        var state = await read;
+        return Results.Json(ToView(membership.Room, membership.Role, members) with { LastSeq = state.LastSeq, UnreadCount = state.UnreadCount }, ApiJson.Options);
     });
 
     /// <summary>PUT /api/v1/rooms/{roomId}/members/{userId} {"role"}: owners only; adds the user or changes their role.</summary>
