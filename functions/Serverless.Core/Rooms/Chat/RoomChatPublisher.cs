@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Serverless.Core.Files;
@@ -15,17 +16,43 @@ public sealed class RoomChatPublisher(RoomStore rooms, RoomMessageStore messages
 {
     public const string MentionType = "note.mentioned";
 
+    // The last messageCreated push of each room. Each new one starts when the previous has gone out, so this instance
+    // pushes a room's messages in seq order although posts release the room as soon as they commit.
+    private readonly ConcurrentDictionary<string, Task> _pushTails = new(StringComparer.Ordinal);
+
     /// <summary>Posts the message (idempotent per author and clientMessageId); pushes and notifies only when it is new.</summary>
     public async Task<(RoomMessage Message, bool Created)> PostAsync(string tenantId, Room room, NewRoomMessage message, CancellationToken cancellationToken)
     {
-        var (posted, created) = await messages.PostAsync(tenantId, room.RoomId, message, cancellationToken);
+        var key = tenantId + "|" + room.RoomId;
+        Task? push = null;
+        var (posted, created) = await messages.PostAsync(tenantId, room.RoomId, message, cancellationToken, committed =>
+        {
+            // Runs under the store's per-room lock, in commit order: chain this push behind the room's previous one.
+            var previous = _pushTails.TryGetValue(key, out var tail) ? tail : Task.CompletedTask;
+            push = ChainAsync(previous, room.RoomId, committed);
+            _pushTails[key] = push;
+        });
+
+        if (push is not null)
+        {
+            await push;
+            _pushTails.TryRemove(new KeyValuePair<string, Task>(key, push)); // only if no later push chained behind it
+        }
+
         if (created)
         {
-            await PushAsync(room.RoomId, "messageCreated", new { roomId = room.RoomId, seq = posted.Seq, message = posted.ToView("") });
             await NotifyMentionsAsync(tenantId, room, posted, posted.Mentioned, CancellationToken.None);
         }
 
         return (posted, created);
+    }
+
+    private async Task ChainAsync(Task previous, string roomId, RoomMessage message)
+    {
+        // Off the store's room lock first; then after the previous push (never faults: PushAsync logs instead of throwing).
+        await Task.Yield();
+        await previous;
+        await PushAsync(roomId, "messageCreated", new { roomId, seq = message.Seq, message = message.ToView("") });
     }
 
     /// <summary>The file-upload message: the file's metadata (never a link), once per file even if announced twice.</summary>

@@ -42,8 +42,12 @@ public sealed class RoomMessageStore
 
     public TableClient Table => _table;
 
-    /// <summary>Appends the message to the room's stream; a repeated clientMessageId returns the first message with Created false.</summary>
-    public async Task<(RoomMessage Message, bool Created)> PostAsync(string tenantId, string roomId, NewRoomMessage message, CancellationToken cancellationToken)
+    /// <summary>
+    /// Appends the message to the room's stream; a repeated clientMessageId returns the first message with Created false.
+    /// <paramref name="committed"/> runs right after the commit, still in this instance's per-room order (it must be quick).
+    /// </summary>
+    public async Task<(RoomMessage Message, bool Created)> PostAsync(
+        string tenantId, string roomId, NewRoomMessage message, CancellationToken cancellationToken, Action<RoomMessage>? committed = null)
     {
         var pk = RoomMessageKeys.Partition(tenantId, roomId);
         var markerKey = message.ClientMessageId is { } clientId ? RoomMessageKeys.ClientIdRowKey(message.AuthorId, clientId) : null;
@@ -79,7 +83,9 @@ public sealed class RoomMessageStore
                 {
                     var etags = await _table.SubmitValidatedTransactionAsync(actions, cancellationToken);
                     Remember(pk, new StreamCounter(seq, etags[counterIndex]));
-                    return (row with { ETag = etags[counterIndex + 1] }, true);
+                    var posted = row with { ETag = etags[counterIndex + 1] };
+                    committed?.Invoke(posted);
+                    return (posted, true);
                 }
                 catch (TableTransactionFailedException ex) when (markerKey is not null && ex.FailedTransactionActionIndex == 0 && ex.Status == 409)
                 {
