@@ -40,6 +40,16 @@ public sealed record BenchmarkOptions
     /// <summary>Pause between scenarios so the queue runners finish the last deletes and back off to idle polling (100 ms doubling to 2 s).</summary>
     public TimeSpan SettleDelay { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Room chat: connected members that must each receive every post of the latency part.</summary>
+    public int ChatListeners { get; init; } = 10;
+
+    public int ChatLatencySamples { get; init; } = 200;
+
+    /// <summary>Room chat: members posting concurrently in one room (each also connected and receiving).</summary>
+    public int ChatPosters { get; init; } = 50;
+
+    public double ChatSeconds { get; init; } = 30;
+
     /// <summary>Concurrent load workers in the soak.</summary>
     public int SoakWorkers { get; init; } = 16;
 
@@ -60,6 +70,9 @@ public sealed record BenchmarkOptions
         MarkAllReadRows = 300,
         IdleWindow = TimeSpan.FromSeconds(2),
         SettleDelay = TimeSpan.FromSeconds(1),
+        ChatLatencySamples = 10,
+        ChatPosters = 10,
+        ChatSeconds = 3,
     };
 
     public static BenchmarkOptions Parse(IReadOnlyList<string> args)

@@ -24,6 +24,7 @@ public sealed record BenchmarkReport
     public InboxReadResult? InboxReads { get; init; }
     public MemoryResult? Memory { get; init; }
     public SoakResult? Soak { get; init; }
+    public RoomChatResult? RoomChat { get; init; }
     public IReadOnlyList<TargetCheck> Targets { get; init; } = [];
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)

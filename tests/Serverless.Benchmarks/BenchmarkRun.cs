@@ -85,6 +85,9 @@ public static class BenchmarkRun
         log.WriteLine($"5/6 inbox reads: seeding {options.InboxRows} notifications for one user, then {options.InboxRepetitions} reads of pages 1 and 10 ...");
         report = report with { InboxReads = await InboxReadStep.RunAsync(host, options, cancellationToken) };
 
+        log.WriteLine($"6/6 room chat: {options.ChatLatencySamples} posts to {options.ChatListeners} connected members, then {options.ChatPosters} members posting in one room for {options.ChatSeconds:0} s ...");
+        report = report with { RoomChat = await RoomChatStep.RunAsync(host, options, cancellationToken) };
+
         foreach (var fanOut in fanOuts.Where(f => f.Delivered != f.ExpectedDeliveries))
         {
             problems.Add($"{fanOut.Name}: delivered {fanOut.Delivered} of {fanOut.ExpectedDeliveries}.");
@@ -134,6 +137,18 @@ public static class BenchmarkRun
         if (report.Latency.Missing > 0)
         {
             yield return $"latency: {report.Latency.Missing} notificationCreated messages never arrived.";
+        }
+
+        if (report.RoomChat is not { } chat)
+        {
+            yield return "room chat: the step did not produce its figures.";
+            yield break;
+        }
+
+        if (chat.LatencyMissing > 0 || chat.ServerErrors > 0 || chat.OtherErrors > 0 || chat.MembersExactlyOnceInOrder != chat.Posters)
+        {
+            yield return $"room chat: {chat.LatencyMissing} latency deliveries missing, {chat.ServerErrors} x 5xx, {chat.OtherErrors} other errors, " +
+                $"{chat.MembersExactlyOnceInOrder} of {chat.Posters} members got every message exactly once in order.";
         }
     }
 }

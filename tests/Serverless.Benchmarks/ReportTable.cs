@@ -98,9 +98,19 @@ public static class ReportTable
             rows.Add(("5 inbox", $"mark-all-read of {r.MarkAllReadRows} unread", $"{Format(r.MarkAllReadMs, "0")} ms, {r.MarkAllReadTableRequests} table requests"));
         }
 
+        if (report.RoomChat is { } chat)
+        {
+            rows.Add(("6 room chat", $"POST /messages -> messageCreated at {chat.Listeners} members, {chat.LatencySamples} deliveries",
+                $"p50 {Format(chat.LatencyP50Ms, "0.00")} ms, p99 {Format(chat.LatencyP99Ms, "0.00")} ms, max {Format(chat.LatencyMaxMs, "0.00")} ms; POST p50 {Format(chat.PostRoundTripP50Ms, "0.00")} ms; missing {chat.LatencyMissing}"));
+            rows.Add(("6 room chat", $"{chat.Posters} members posting in one room for {Format(chat.LoadSeconds)} s",
+                $"{Format(chat.PostsPerSecond)} posts/s ({chat.Posts}); {chat.ServerErrors} x 5xx, {chat.RateLimited} x 429, {chat.OtherErrors} other; POST p50 {Format(chat.LoadPostP50Ms, "0.00")} / p99 {Format(chat.LoadPostP99Ms, "0.00")} ms"));
+            rows.Add(("6 room chat", "under that load: post -> messageCreated at every member",
+                $"p50 {Format(chat.LoadDeliveryP50Ms, "0.00")} / p99 {Format(chat.LoadDeliveryP99Ms, "0.00")} ms; {chat.Deliveries}/{chat.ExpectedDeliveries} deliveries; {chat.MembersExactlyOnceInOrder}/{chat.Posters} members exactly once in seq order"));
+        }
+
         if (report.Memory is { } mem)
         {
-            rows.Add(("6 memory", "working set: baseline / peak one-event fan-outs / peak all delivery",
+            rows.Add(("7 memory", "working set: baseline / peak one-event fan-outs / peak all delivery",
                 $"{Megabytes(mem.BaselineBytes)} / {Megabytes(mem.PeakDuringFanOutBytes)} / {Megabytes(mem.PeakDuringAllDeliveryStepsBytes)}"));
         }
 

@@ -12,6 +12,7 @@ using Serverless.Core.Http;
 using Serverless.Core.Notifications;
 using Serverless.Core.Realtime;
 using Serverless.Core.Rooms;
+using Serverless.Core.Rooms.Chat;
 using Azure.Data.Tables;
 using Serverless.Core.Storage;
 using Azure.Storage.Blobs;
@@ -34,6 +35,7 @@ public sealed class RoomFilesApi(
     RoomFileStore files,
     AuditLog audit,
     EventPublisher publisher,
+    RoomChatPublisher chat,
     IRealtimeSender realtime,
     IOptions<FilesOptions> options,
     TimeProvider time,
@@ -454,12 +456,13 @@ public sealed class RoomFilesApi(
         return RoomFileMetadata.From(file) with { DownloadUrl = url.AbsoluteUri };
     }
 
-    /// <summary>fileUploaded to the room, fileUploadAck to the uploader, document.uploaded to the other members' inboxes.</summary>
+    /// <summary>fileUploaded to the room, fileUploadAck to the uploader, a kind "file" chat message, document.uploaded to the other members' inboxes.</summary>
     private async Task AnnounceUploadAsync(RoomMembership membership, RoomFile file, CancellationToken cancellationToken)
     {
         var metadata = RoomFileMetadata.From(file);
         await PushAsync(RealtimeMessage.ToGroup(RoomGroupSource.GroupName(file.RoomId), "fileUploaded", metadata));
         await PushAsync(RealtimeMessage.ToUser(RealtimeUser.Id(file.TenantId, file.UploaderId), "fileUploadAck", new { fileId = file.FileId, status = "ready" }));
+        await chat.PostFileAsync(membership, file, CancellationToken.None); // registered: its chat entry is written even if the client hangs up
         try
         {
             var members = await rooms.ListMembersAsync(file.TenantId, file.RoomId, cancellationToken);

@@ -22,6 +22,7 @@ public static class StorageNames
     public const string TicketsTable = "supporttickets";
     public const string RoomsTable = "rooms";
     public const string RoomFilesTable = "roomfiles";
+    public const string RoomMessagesTable = "roommessages";
     public const string AuditTable = "audit";
     public const string FilesContainer = "room-files";
     public const string EventPayloadsContainer = "event-payloads";

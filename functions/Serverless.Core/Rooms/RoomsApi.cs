@@ -18,13 +18,21 @@ public sealed record SetMemberRequest(string? Role);
 public sealed record RoomMemberView(string UserId, string Role, DateTimeOffset AddedAt);
 
 /// <summary>A room on the wire, with the caller's role and (for a single room) its members.</summary>
-public sealed record RoomView(string RoomId, string Name, string CreatedBy, DateTimeOffset CreatedAt, string MyRole, IReadOnlyList<RoomMemberView> Members);
+public sealed record RoomView(string RoomId, string Name, string CreatedBy, DateTimeOffset CreatedAt, string MyRole, IReadOnlyList<RoomMemberView> Members)
+{
+    /// <summary>The room's latest chat sequence number.</summary>
+    public long LastSeq { get; init; }
+
+    /// <summary>Chat entries after the caller's read position.</summary>
+    public long UnreadCount { get; init; }
+}
 
 /// <summary>
 /// Rooms and their members over REST. Everything is inside the caller's tenant, and a room the caller is not a member of
 /// answers exactly like a missing one (404 ROOM_NOT_FOUND), so room ids cannot be probed.
 /// </summary>
-public sealed class RoomsApi(RequestAuthenticator auth, RoomStore rooms, AuditLog audit, IRealtimeSender realtime, CursorProtector cursors, ILogger<RoomsApi> logger)
+public sealed class RoomsApi(
+    RequestAuthenticator auth, RoomStore rooms, Chat.RoomMessageStore chat, AuditLog audit, IRealtimeSender realtime, CursorProtector cursors, ILogger<RoomsApi> logger)
 {
     public const int MaxNameLength = 100;
     public const int DefaultPageSize = 50;
@@ -63,7 +71,12 @@ public sealed class RoomsApi(RequestAuthenticator auth, RoomStore rooms, AuditLo
         }
 
         var page = await rooms.ListRoomsOfUserAsync(caller.TenantId, caller.UserId, after, limit, context.RequestAborted);
-        var items = page.Items.Select(r => new { roomId = r.RoomId, name = r.Name, myRole = RoomRoleWireNames.ToWire(r.Role) }).ToList();
+        // One point read per room on the page (its read state), so the cost stays bounded by the page size.
+        var reads = await Task.WhenAll(page.Items.Select(r => chat.GetReadStateAsync(caller.TenantId, r.RoomId, caller.UserId, context.RequestAborted)));
+        var items = page.Items.Select((r, i) => new
+        {
+            roomId = r.RoomId, name = r.Name, myRole = RoomRoleWireNames.ToWire(r.Role), lastSeq = reads[i].LastSeq, unreadCount = reads[i].UnreadCount,
+        }).ToList();
         var next = page.LastRoomId is { } last ? cursors.Protect(CursorPurpose, subject, last) : null;
         return Results.Json(new { items, nextCursor = next }, ApiJson.Options);
     });
@@ -73,8 +86,10 @@ public sealed class RoomsApi(RequestAuthenticator auth, RoomStore rooms, AuditLo
     {
         var caller = await auth.RequireAsync(context.Request);
         var membership = await rooms.RequireMemberAsync(caller, roomId, context.RequestAborted);
+        var read = chat.GetReadStateAsync(caller.TenantId, roomId, caller.UserId, context.RequestAborted);
         var members = await rooms.ListMembersAsync(caller.TenantId, roomId, context.RequestAborted);
-        return Results.Json(ToView(membership.Room, membership.Role, members), ApiJson.Options);
+        var state = await read;
+        return Results.Json(ToView(membership.Room, membership.Role, members) with { LastSeq = state.LastSeq, UnreadCount = state.UnreadCount }, ApiJson.Options);
     });
 
     /// <summary>PUT /api/v1/rooms/{roomId}/members/{userId} {"role"}: owners only; adds the user or changes their role.</summary>
