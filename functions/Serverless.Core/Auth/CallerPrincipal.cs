@@ -4,6 +4,9 @@ namespace Serverless.Core.Auth;
 public sealed record CallerPrincipal(string UserId, string TenantId, IReadOnlySet<string> Roles)
 {
     public bool IsInRole(string role) => Roles.Contains(role);
+
+    /// <summary>The token's email claim, when it has one: recorded as the user's address for the email channel.</summary>
+    public string? Email { get; init; }
 }
 
 /// <summary>Role names the API checks.</summary>

@@ -1,10 +1,11 @@
 using Microsoft.AspNetCore.Http;
+using Serverless.Core.Channels;
 using Serverless.Core.Http;
 
 namespace Serverless.Core.Auth;
 
 /// <summary>Authenticates an HTTP request from its bearer token; 401 with WWW-Authenticate when absent or bad, 403 for a missing role.</summary>
-public sealed class RequestAuthenticator(TokenValidator validator)
+public sealed class RequestAuthenticator(TokenValidator validator, ContactDirectory contacts)
 {
     public async Task<CallerPrincipal> RequireAsync(HttpRequest request, string? role = null)
     {
@@ -28,6 +29,7 @@ public sealed class RequestAuthenticator(TokenValidator validator)
             throw ApiException.Forbidden("FORBIDDEN", $"This operation requires the role '{role}'.");
         }
 
+        await contacts.RememberAsync(caller, request.HttpContext.RequestAborted);
         return caller;
     }
 }

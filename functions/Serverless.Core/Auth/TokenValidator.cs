@@ -89,7 +89,7 @@ public sealed class TokenValidator
             }
         }
 
-        return new CallerPrincipal(userId!, tenantId!, roles);
+        return new CallerPrincipal(userId!, tenantId!, roles) { Email = identity.FindFirst("email")?.Value };
     }
 
     // Ids become Table keys and SignalR user ids: refuse characters that are not allowed in keys or that could collide with our separators.
