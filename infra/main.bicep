@@ -72,6 +72,52 @@ param cursorPreviousKeyValidUntil string = ''
 @description('Days a room file is kept before the purge timer deletes it.')
 param filesRetentionDays int = 30
 
+// Delivery channels (see docs): each stays off while its first parameter is empty.
+@description('SMTP relay host for the email channel (e.g. smtp.azurecomm.net). Empty: email off.')
+param emailSmtpHost string = ''
+
+@description('SMTP port (587 STARTTLS, 465 implicit TLS).')
+param emailSmtpPort int = 587
+
+@description('SMTP user name (for Azure Communication Services: the SMTP username of its Entra app).')
+param emailSmtpUsername string = ''
+
+@secure()
+@description('SMTP password. Stored in Key Vault.')
+param emailSmtpPassword string = ''
+
+@description('Sender address of notification emails, e.g. "Notifications <no-reply@contoso.com>".')
+param emailFrom string = ''
+
+@description('Base URL of the app, for the link in each email ({base}/notifications/{id}).')
+param emailLinkBaseUrl string = ''
+
+@description('Preferences page that the List-Unsubscribe header points at.')
+param emailPreferencesUrl string = ''
+
+@description('Firebase project id for FCM HTTP v1. Empty: FCM off.')
+param fcmProjectId string = ''
+
+@secure()
+@description('FCM service-account key JSON. Stored in Key Vault.')
+param fcmServiceAccountJson string = ''
+
+@description('APNs .p8 key id. Empty: APNs off.')
+param apnsKeyId string = ''
+
+@description('Apple developer team id (iss of the APNs provider token).')
+param apnsTeamId string = ''
+
+@description('The app bundle id (apns-topic).')
+param apnsTopic string = ''
+
+@secure()
+@description('APNs .p8 key (PEM). Stored in Key Vault.')
+param apnsPrivateKey string = ''
+
+@description('APNs endpoint: production or https://api.sandbox.push.apple.com.')
+param apnsEndpoint string = 'https://api.push.apple.com'
+
 var abbrs = loadJsonContent('./abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName }
@@ -145,6 +191,20 @@ module signalR './app/signalr.bicep' = {
     tags: tags
     sku: signalRSku
     corsAllowedOrigins: corsOrigins
+    emailSmtpHost: emailSmtpHost
+    emailSmtpPort: emailSmtpPort
+    emailSmtpUsername: emailSmtpUsername
+    emailSmtpPasswordSecretUri: keyVault.outputs.emailSmtpPasswordSecretUri
+    emailFrom: emailFrom
+    emailLinkBaseUrl: emailLinkBaseUrl
+    emailPreferencesUrl: emailPreferencesUrl
+    fcmProjectId: fcmProjectId
+    fcmServiceAccountSecretUri: keyVault.outputs.fcmServiceAccountSecretUri
+    apnsKeyId: apnsKeyId
+    apnsTeamId: apnsTeamId
+    apnsTopic: apnsTopic
+    apnsPrivateKeySecretUri: keyVault.outputs.apnsPrivateKeySecretUri
+    apnsEndpoint: apnsEndpoint
   }
 }
 
@@ -157,6 +217,9 @@ module keyVault './app/keyvault.bicep' = {
     tags: tags
     cursorSigningKey: cursorSigningKey
     cursorPreviousSigningKey: cursorPreviousSigningKey
+    emailSmtpPassword: emailSmtpPassword
+    fcmServiceAccountJson: fcmServiceAccountJson
+    apnsPrivateKey: apnsPrivateKey
   }
 }
 
@@ -197,6 +260,20 @@ module api './app/api.bicep' = {
     authAuthority: empty(authAuthority) ? entraAuthority : authAuthority
     filesRetentionDays: filesRetentionDays
     corsAllowedOrigins: corsOrigins
+    emailSmtpHost: emailSmtpHost
+    emailSmtpPort: emailSmtpPort
+    emailSmtpUsername: emailSmtpUsername
+    emailSmtpPasswordSecretUri: keyVault.outputs.emailSmtpPasswordSecretUri
+    emailFrom: emailFrom
+    emailLinkBaseUrl: emailLinkBaseUrl
+    emailPreferencesUrl: emailPreferencesUrl
+    fcmProjectId: fcmProjectId
+    fcmServiceAccountSecretUri: keyVault.outputs.fcmServiceAccountSecretUri
+    apnsKeyId: apnsKeyId
+    apnsTeamId: apnsTeamId
+    apnsTopic: apnsTopic
+    apnsPrivateKeySecretUri: keyVault.outputs.apnsPrivateKeySecretUri
+    apnsEndpoint: apnsEndpoint
   }
   // The app resolves its Key Vault reference and storage connection at start; grant access first.
   dependsOn: [

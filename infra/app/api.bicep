@@ -28,6 +28,22 @@ param authAuthority string
 param filesRetentionDays int = 30
 param corsAllowedOrigins array = []
 
+// Delivery channels. Each is off while its first parameter is empty; secrets arrive as Key Vault secret URIs.
+param emailSmtpHost string = ''
+param emailSmtpPort int = 587
+param emailSmtpUsername string = ''
+param emailSmtpPasswordSecretUri string = ''
+param emailFrom string = ''
+param emailLinkBaseUrl string = ''
+param emailPreferencesUrl string = ''
+param fcmProjectId string = ''
+param fcmServiceAccountSecretUri string = ''
+param apnsKeyId string = ''
+param apnsTeamId string = ''
+param apnsTopic string = ''
+param apnsPrivateKeySecretUri string = ''
+param apnsEndpoint string = 'https://api.push.apple.com'
+
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
 }
@@ -56,6 +72,26 @@ var applicationSettings = {
   // Empty outside a key rotation; the app treats empty as "no previous key".
   Cursors__PreviousSigningKey: empty(cursorPreviousSigningKeySecretUri) ? '' : '@Microsoft.KeyVault(SecretUri=${cursorPreviousSigningKeySecretUri})'
   Cursors__PreviousKeyValidUntil: cursorPreviousKeyValidUntil
+  // Email over any SMTP relay (e.g. Azure Communication Services' SMTP endpoint); the password from Key Vault.
+  Email__Smtp__Host: emailSmtpHost
+  Email__Smtp__Port: string(emailSmtpPort)
+  Email__Smtp__Username: emailSmtpUsername
+  Email__Smtp__Password: empty(emailSmtpPasswordSecretUri) ? '' : '@Microsoft.KeyVault(SecretUri=${emailSmtpPasswordSecretUri})'
+  Email__Smtp__UseTls: 'true'
+  Email__From: emailFrom
+  Email__LinkBaseUrl: emailLinkBaseUrl
+  Email__PreferencesUrl: emailPreferencesUrl
+  Push__Fcm__ProjectId: fcmProjectId
+  Push__Fcm__ServiceAccountJson: empty(fcmServiceAccountSecretUri) ? '' : '@Microsoft.KeyVault(SecretUri=${fcmServiceAccountSecretUri})'
+  Push__Fcm__Endpoint: 'https://fcm.googleapis.com'
+  Push__Apns__KeyId: apnsKeyId
+  Push__Apns__TeamId: apnsTeamId
+  Push__Apns__Topic: apnsTopic
+  Push__Apns__PrivateKey: empty(apnsPrivateKeySecretUri) ? '' : '@Microsoft.KeyVault(SecretUri=${apnsPrivateKeySecretUri})'
+  Push__Apns__Endpoint: apnsEndpoint
+  Channels__MaxAttempts: '5'
+  Channels__RetryBaseDelay: '00:00:30'
+  Channels__SendLease: '00:02:00'
 }
 
 // Connections: the Functions host and the app share AzureWebJobsStorage (tables, queues, blobs);

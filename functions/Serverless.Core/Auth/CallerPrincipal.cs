@@ -9,6 +9,9 @@ public sealed record CallerPrincipal(string UserId, string TenantId, IReadOnlySe
     public Member? Membership { get; init; }
 
     public bool IsInRole(string role) => Roles.Contains(role);
+
+    /// <summary>The token's email claim, when it has one: recorded as the user's address for the email channel.</summary>
+    public string? Email { get; init; }
 }
 
 /// <summary>Role names the API checks.</summary>

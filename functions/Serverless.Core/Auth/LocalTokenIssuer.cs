@@ -8,7 +8,7 @@ namespace Serverless.Core.Auth;
 /// <summary>Mints HS256 tokens with the local Auth:SigningKey, for development, demos and tests. Never used in Azure.</summary>
 public static class LocalTokenIssuer
 {
-    public static string Issue(AuthOptions options, string userId, string tenantId, IEnumerable<string> roles, TimeSpan lifetime)
+    public static string Issue(AuthOptions options, string userId, string tenantId, IEnumerable<string> roles, TimeSpan lifetime, string? email = null)
     {
         if (string.IsNullOrEmpty(options.SigningKey))
         {
@@ -22,6 +22,11 @@ public static class LocalTokenIssuer
             ["tid"] = tenantId,
             ["roles"] = roles.ToArray(),
         };
+        if (email is not null)
+        {
+            claims["email"] = email;
+        }
+
         var descriptor = new SecurityTokenDescriptor
         {
             Issuer = options.Issuer,

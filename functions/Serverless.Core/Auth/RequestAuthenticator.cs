@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using Serverless.Core.Channels;
 using Serverless.Core.Http;
 using Serverless.Core.Members;
 
@@ -13,7 +14,7 @@ namespace Serverless.Core.Auth;
 /// a suspension written on any instance takes effect on the very next request everywhere. A per-instance cache would
 /// save that read but leave other instances serving a revoked user until it expired.
 /// </remarks>
-public sealed class RequestAuthenticator(TokenValidator validator, MemberStore members)
+public sealed class RequestAuthenticator(TokenValidator validator, MemberStore members, ContactDirectory contacts)
 {
     /// <summary>A valid token, the role when named, and an active membership.</summary>
     public async Task<CallerPrincipal> RequireAsync(HttpRequest request, string? role = null)
@@ -46,6 +47,8 @@ public sealed class RequestAuthenticator(TokenValidator validator, MemberStore m
             throw ApiException.Forbidden("FORBIDDEN", $"This operation requires the role '{role}'.");
         }
 
+        // The email claim is the address the email channel uses; written once per change, never failing the request.
+        await contacts.RememberAsync(caller, request.HttpContext.RequestAborted);
         return caller;
     }
 }

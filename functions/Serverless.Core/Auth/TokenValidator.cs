@@ -98,7 +98,7 @@ public sealed class TokenValidator
                 }
             }
 
-            return new CallerPrincipal(userId!, tenantId!, roles);
+            return new CallerPrincipal(userId!, tenantId!, roles) { Email = StringClaim(payload, "email") };
         }
     }
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Serverless.Core.Audit;
 using Serverless.Core.Auth;
+using Serverless.Core.Channels;
 using Serverless.Core.Cursors;
 using Serverless.Core.DeadLetters;
 using Serverless.Core.Devices;
@@ -65,6 +66,9 @@ public static class ServerlessServiceCollectionExtensions
         services.AddScoped<EventsApi>();
         services.AddScoped<InboxApi>();
         services.AddScoped<DeadLetterApi>();
+
+        // Delivery channels beyond the inbox: preferences, email over SMTP, FCM/APNs push, digests.
+        services.AddChannels();
 
         // Member channel: mobile devices, event polling and acks, member administration, support tickets.
         services.AddMemberChannel();

@@ -10,6 +10,12 @@ public static class StorageNames
     public const string EventsPoisonQueue = EventsQueue + "-poison";
     public const string PushFlushQueue = "notification-push-flush";
     public const string PushFlushPoisonQueue = PushFlushQueue + "-poison";
+    public const string ChannelDispatchQueue = "notification-channels";
+    public const string ChannelDispatchPoisonQueue = ChannelDispatchQueue + "-poison";
+    public const string EmailQueue = "notification-email";
+    public const string EmailPoisonQueue = EmailQueue + "-poison";
+    public const string MobilePushQueue = "notification-mobile-push";
+    public const string MobilePushPoisonQueue = MobilePushQueue + "-poison";
 
     public const string InboxTable = "inbox";
     public const string IdempotencyTable = "idempotency";
@@ -24,6 +30,9 @@ public static class StorageNames
     public const string RoomFilesTable = "roomfiles";
     public const string RoomMessagesTable = "roommessages";
     public const string AuditTable = "audit";
+    public const string PreferencesTable = "notificationpreferences";
+    public const string ChannelDeliveriesTable = "channeldeliveries";
+    public const string DigestTable = "notificationdigests";
     public const string FilesContainer = "room-files";
     public const string EventPayloadsContainer = "event-payloads";
 }

@@ -18,11 +18,14 @@ public sealed class StorageProvisioner(StorageAccount account, ILogger<StoragePr
         StorageNames.CleanupStateTable, StorageNames.MembersTable, StorageNames.DevicesTable, StorageNames.DeviceAcksTable,
         StorageNames.TicketsTable, StorageNames.RoomsTable, StorageNames.RoomFilesTable, StorageNames.AuditTable,
         StorageNames.RoomMessagesTable,
+        StorageNames.PreferencesTable, StorageNames.ChannelDeliveriesTable, StorageNames.DigestTable,
     ];
 
     private static readonly string[] Queues =
     [
         StorageNames.EventsQueue, StorageNames.EventsPoisonQueue, StorageNames.PushFlushQueue, StorageNames.PushFlushPoisonQueue,
+        StorageNames.ChannelDispatchQueue, StorageNames.ChannelDispatchPoisonQueue, StorageNames.EmailQueue, StorageNames.EmailPoisonQueue,
+        StorageNames.MobilePushQueue, StorageNames.MobilePushPoisonQueue,
     ];
 
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -22,6 +22,9 @@ public sealed record InboxItem(
     DateTimeOffset ExpiresAt,
     string? DedupeKey)
 {
+    /// <summary>Per-channel outcomes (email, push, ...) once the channel dispatcher has decided; null before that.</summary>
+    public IReadOnlyList<Channels.DeliveryRecord>? Deliveries { get; init; }
+
     internal static InboxItem FromEntity(TableEntity entity)
     {
         var seq = InboxKeys.SeqFromRowKey(entity.RowKey);
@@ -47,7 +50,10 @@ public sealed record InboxItem(
             entity.GetDateTimeOffset("ReadAt"),
             entity.GetDateTimeOffset("CreatedAt") ?? entity.Timestamp ?? DateTimeOffset.UnixEpoch,
             entity.GetDateTimeOffset("ExpiresAt") ?? DateTimeOffset.MaxValue,
-            entity.GetString("DedupeKey"));
+            entity.GetString("DedupeKey"))
+        {
+            Deliveries = entity.GetString("Deliveries") is { Length: > 0 } deliveries ? Channels.DeliveryRecordStore.Parse(deliveries) : null,
+        };
     }
 }
 

@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Serverless.Core.Channels;
 using Serverless.Core.Hosting;
 using Serverless.Core.Inbox;
 using Serverless.Core.Notifications.Templates;
@@ -28,6 +29,7 @@ public sealed class NotificationProcessor(
     TimeProvider time,
     IOptions<NotificationOptions> options,
     EventPayloadStore payloads,
+    ChannelDispatcher channels,
     ILogger<NotificationProcessor> logger)
 {
     private readonly QueueClient _events = account.GetQueueClient(StorageNames.EventsQueue);
@@ -109,6 +111,8 @@ public sealed class NotificationProcessor(
     private async Task DeliverAsync(string tenantId, string userId, NewNotification notification, CancellationToken cancellationToken)
     {
         var result = await inbox.DeliverAsync(tenantId, userId, notification, cancellationToken);
+        // After the commit, also for a redelivered event (a crash may have come between): channel sends are idempotent.
+        await channels.EnqueueAsync(tenantId, userId, notification.EventId, notification.Type, notification.Priority, cancellationToken);
         if (result.Status != DeliveryStatus.Delivered)
         {
             metrics.Duplicate();

@@ -52,6 +52,7 @@ public sealed class TestHost : IAsyncDisposable
             ["AzureWebJobs.CleanupExpiredNotifications.Disabled"] = "true",
             ["AzureWebJobs.CleanupDevices.Disabled"] = "true",
             ["AzureWebJobs.PurgeDeletedRoomFiles.Disabled"] = "true",
+            ["AzureWebJobs.SendDigests.Disabled"] = "true",
             ["Logging:LogLevel:Default"] = "Warning",
 
             // In-process delivery unless a test asks for the REST path, whatever a developer's local.settings.json says.
