@@ -170,7 +170,7 @@ export function RoomFiles({ room }: { room: Room }) {
               <img className="preview" data-testid="file-preview" src={previews[f.fileId]} alt={`Preview of ${f.filename}`} />
             ) : (
               <span className="file-icon" aria-hidden="true">
-                {f.fileType === "image" ? "🖼" : "📄"}
+                {(f.filename.split(".").pop() ?? f.fileType).slice(0, 4).toUpperCase()}
               </span>
             )}
             <div className="file-info">
