@@ -1,0 +1,53 @@
+using Microsoft.Extensions.Options;
+using Serverless.Core.Auth;
+using Serverless.Core.Http;
+
+namespace Serverless.Standalone.Development;
+
+/// <summary>
+/// POST /api/dev/token {"userId","tenantId","roles"?}: the web app's development sign-in. Mapped only by the standalone
+/// host and only while it validates tokens with the local Auth:SigningKey (an Entra-configured host never mints tokens);
+/// the Functions app has no such route.
+/// </summary>
+public static class DevTokenEndpoint
+{
+    public const string Route = "/api/dev/token";
+
+    private static readonly TimeSpan Lifetime = TimeSpan.FromHours(8);
+
+    public static void MapDevToken(this IEndpointRouteBuilder app)
+    {
+        var options = app.ServiceProvider.GetRequiredService<IOptions<AuthOptions>>().Value;
+        if (string.IsNullOrEmpty(options.SigningKey))
+        {
+            return;
+        }
+
+        app.MapPost(Route, async (HttpContext context) =>
+        {
+            DevTokenRequest? body;
+            try
+            {
+                body = await context.Request.ReadFromJsonAsync<DevTokenRequest>(ApiJson.Options, context.RequestAborted);
+            }
+            catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException or BadHttpRequestException)
+            {
+                return ApiError.Result(400, "VALIDATION_ERROR", "The body must be JSON: {\"userId\", \"tenantId\", \"roles\"?}.");
+            }
+
+            var userId = body?.UserId?.Trim();
+            var tenantId = body?.TenantId?.Trim();
+            if (!TokenValidator.IsValidId(userId) || !TokenValidator.IsValidId(tenantId))
+            {
+                return ApiError.Result(400, "VALIDATION_ERROR", "'userId' and 'tenantId' must be 1 to 128 characters without / \\ # ? | or control characters.");
+            }
+
+            var roles = (body!.Roles ?? []).Where(r => !string.IsNullOrWhiteSpace(r)).Distinct(StringComparer.Ordinal).ToArray();
+            var expiresAt = DateTimeOffset.UtcNow.Add(Lifetime);
+            var token = LocalTokenIssuer.Issue(options, userId!, tenantId!, roles, Lifetime);
+            return Results.Json(new { accessToken = token, expiresAt, userId, tenantId, roles }, ApiJson.Options);
+        });
+    }
+
+    private sealed record DevTokenRequest(string? UserId, string? TenantId, string[]? Roles);
+}
