@@ -109,7 +109,7 @@ public sealed class TokenValidator
     /// Ids become Table keys, blob path segments and SignalR user ids: refuse characters that are not allowed in keys or
     /// that could collide with our separators, and ids made only of dots ("." and ".." are path segments).
     /// </summary>
-    internal static bool IsValidId(string? value) =>
+    public static bool IsValidId(string? value) =>
         !string.IsNullOrEmpty(value) && value.Length <= 128 &&
         value.All(c => !char.IsControl(c) && c is not ('/' or '\\' or '#' or '?' or '|')) &&
         value.AsSpan().ContainsAnyExcept('.');
@@ -118,7 +118,7 @@ public sealed class TokenValidator
     /// A tenant id is an id that does not start with '_': that prefix names internal buckets (dead letters without a
     /// tenant go to "_unknown"), which no token may reach.
     /// </summary>
-    internal static bool IsValidTenantId(string? value) => IsValidId(value) && !value!.StartsWith(ReservedTenantPrefix);
+    public static bool IsValidTenantId(string? value) => IsValidId(value) && !value!.StartsWith(ReservedTenantPrefix);
 
     /// <summary>Partition keys starting with this belong to the product, never to a tenant.</summary>
     public const char ReservedTenantPrefix = '_';

@@ -37,9 +37,9 @@ public static class DevTokenEndpoint
 
             var userId = body?.UserId?.Trim();
             var tenantId = body?.TenantId?.Trim();
-            if (!TokenValidator.IsValidId(userId) || !TokenValidator.IsValidId(tenantId))
+            if (!TokenValidator.IsValidId(userId) || !TokenValidator.IsValidTenantId(tenantId))
             {
-                return ApiError.Result(400, "VALIDATION_ERROR", "'userId' and 'tenantId' must be 1 to 128 characters without / \\ # ? | or control characters.");
+                return ApiError.Result(400, "VALIDATION_ERROR", "'userId' and 'tenantId' must be 1 to 128 characters without / \\ # ? | or control characters, not only dots; a tenant id cannot start with _.");
             }
 
             var roles = (body!.Roles ?? []).Where(r => !string.IsNullOrWhiteSpace(r)).Distinct(StringComparer.Ordinal).ToArray();
