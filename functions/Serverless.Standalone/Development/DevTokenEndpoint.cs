@@ -17,8 +17,9 @@ public static class DevTokenEndpoint
 
     public static void MapDevToken(this IEndpointRouteBuilder app)
     {
-        var options = app.ServiceProvider.GetRequiredService<IOptions<AuthOptions>>().Value;
-        if (string.IsNullOrEmpty(options.SigningKey))
+        // Read the raw setting, not IOptions: resolving the options here would validate them while the app is still being
+        // built, and a bad Auth setting must fail at start naming the setting, like every other option.
+        if (string.IsNullOrEmpty(app.ServiceProvider.GetRequiredService<IConfiguration>()[$"{AuthOptions.SectionName}:{nameof(AuthOptions.SigningKey)}"]))
         {
             return;
         }
@@ -44,7 +45,7 @@ public static class DevTokenEndpoint
 
             var roles = (body!.Roles ?? []).Where(r => !string.IsNullOrWhiteSpace(r)).Distinct(StringComparer.Ordinal).ToArray();
             var expiresAt = DateTimeOffset.UtcNow.Add(Lifetime);
-            var token = LocalTokenIssuer.Issue(options, userId!, tenantId!, roles, Lifetime);
+            var token = LocalTokenIssuer.Issue(context.RequestServices.GetRequiredService<IOptions<AuthOptions>>().Value, userId!, tenantId!, roles, Lifetime);
             return Results.Json(new { accessToken = token, expiresAt, userId, tenantId, roles }, ApiJson.Options);
         });
     }
