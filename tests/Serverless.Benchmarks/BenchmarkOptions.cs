@@ -9,6 +9,9 @@ public sealed record BenchmarkOptions
 
     public bool Smoke { get; init; }
 
+    /// <summary>Run only the room chat step (--room-chat).</summary>
+    public bool RoomChatOnly { get; init; }
+
     /// <summary>Seconds of mixed load; null runs the regular steps instead of the soak.</summary>
     public int? SoakSeconds { get; init; }
 
@@ -78,6 +81,7 @@ public sealed record BenchmarkOptions
     public static BenchmarkOptions Parse(IReadOnlyList<string> args)
     {
         var smoke = false;
+        var roomChatOnly = false;
         int? soak = null;
         var output = DefaultOutputPath;
         for (var i = 0; i < args.Count; i++)
@@ -86,6 +90,9 @@ public sealed record BenchmarkOptions
             {
                 case "--smoke":
                     smoke = true;
+                    break;
+                case "--room-chat":
+                    roomChatOnly = true;
                     break;
                 case "--soak":
                     soak = 60;
@@ -100,7 +107,7 @@ public sealed record BenchmarkOptions
                     output = args[++i];
                     break;
                 default:
-                    throw new ArgumentException($"Unknown argument '{args[i]}'. Usage: [--smoke] [--soak [seconds]] [--out path.json]");
+                    throw new ArgumentException($"Unknown argument '{args[i]}'. Usage: [--smoke] [--room-chat] [--soak [seconds]] [--out path.json]");
             }
         }
 
@@ -110,6 +117,6 @@ public sealed record BenchmarkOptions
         }
 
         var options = smoke ? SmokeSizes(output) : new BenchmarkOptions { OutputPath = output };
-        return options with { SoakSeconds = soak };
+        return options with { SoakSeconds = soak, RoomChatOnly = roomChatOnly };
     }
 }

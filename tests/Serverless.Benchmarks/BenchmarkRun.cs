@@ -15,7 +15,7 @@ public static class BenchmarkRun
             Machine = MachineInfo.Current(),
             GitCommit = RunContext.GitCommit(),
             Timestamp = DateTimeOffset.UtcNow,
-            Mode = options.SoakSeconds is not null ? "soak" : options.Smoke ? "smoke" : "full",
+            Mode = options.SoakSeconds is not null ? "soak" : options.RoomChatOnly ? "room-chat" : options.Smoke ? "smoke" : "full",
             Options = options,
         };
 
@@ -24,6 +24,8 @@ public static class BenchmarkRun
         {
             report = options.SoakSeconds is { } seconds
                 ? report with { Soak = await SoakStep.RunAsync(host, options, seconds, output, cancellationToken) }
+                : options.RoomChatOnly
+                ? report with { RoomChat = await RoomChatStep.RunAsync(host, options, cancellationToken) }
                 : await RunStepsAsync(host, options, report, output, problems, cancellationToken);
         }
 
@@ -128,6 +130,16 @@ public static class BenchmarkRun
             yield break;
         }
 
+        if (report.Mode == "room-chat")
+        {
+            foreach (var problem in CheckRoomChat(report))
+            {
+                yield return problem;
+            }
+
+            yield break;
+        }
+
         if (report.Ceiling is null || report.Latency is null || report.InboxReads is null || report.Memory is null || report.Idle is null)
         {
             yield return "a step did not produce its figures.";
@@ -139,6 +151,14 @@ public static class BenchmarkRun
             yield return $"latency: {report.Latency.Missing} notificationCreated messages never arrived.";
         }
 
+        foreach (var problem in CheckRoomChat(report))
+        {
+            yield return problem;
+        }
+    }
+
+    private static IEnumerable<string> CheckRoomChat(BenchmarkReport report)
+    {
         if (report.RoomChat is not { } chat)
         {
             yield return "room chat: the step did not produce its figures.";

@@ -103,7 +103,7 @@ public static class ReportTable
             rows.Add(("6 room chat", $"POST /messages -> messageCreated at {chat.Listeners} members, {chat.LatencySamples} deliveries",
                 $"p50 {Format(chat.LatencyP50Ms, "0.00")} ms, p99 {Format(chat.LatencyP99Ms, "0.00")} ms, max {Format(chat.LatencyMaxMs, "0.00")} ms; POST p50 {Format(chat.PostRoundTripP50Ms, "0.00")} ms; missing {chat.LatencyMissing}"));
             rows.Add(("6 room chat", $"{chat.Posters} members posting in one room for {Format(chat.LoadSeconds)} s",
-                $"{Format(chat.PostsPerSecond)} posts/s ({chat.Posts}); {chat.ServerErrors} x 5xx, {chat.RateLimited} x 429, {chat.OtherErrors} other; POST p50 {Format(chat.LoadPostP50Ms, "0.00")} / p99 {Format(chat.LoadPostP99Ms, "0.00")} ms"));
+                $"{Format(chat.PostsPerSecond)} posts/s ({chat.Posts}); {chat.ServerErrors} x 5xx, {chat.RateLimited} x 429, {chat.OtherErrors} other; POST p50 {Format(chat.LoadPostP50Ms, "0.00")} / p99 {Format(chat.LoadPostP99Ms, "0.00")} ms; {Format(chat.TableRequestsPerPost, "0.00")} table requests per post"));
             rows.Add(("6 room chat", "under that load: post -> messageCreated at every member",
                 $"p50 {Format(chat.LoadDeliveryP50Ms, "0.00")} / p99 {Format(chat.LoadDeliveryP99Ms, "0.00")} ms; {chat.Deliveries}/{chat.ExpectedDeliveries} deliveries; {chat.MembersExactlyOnceInOrder}/{chat.Posters} members exactly once in seq order"));
         }

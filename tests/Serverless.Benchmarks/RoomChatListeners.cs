@@ -77,14 +77,6 @@ public sealed class RoomChatListeners : IAsyncDisposable
     /// <summary>Arrival timestamps of one seq at every client that has it.</summary>
     public long[] ArrivalsOf(long seq) => _bySeq.TryGetValue(seq, out var slot) ? slot.Snapshot() : [];
 
-    public int Received(int client)
-    {
-        lock (_arrivals[client])
-        {
-            return _arrivals[client].Count;
-        }
-    }
-
     private SeqArrival Slot(long seq) => _bySeq.GetOrAdd(seq, _ => new SeqArrival(_arrivals.Length));
 
     private void OnLine(string? line)

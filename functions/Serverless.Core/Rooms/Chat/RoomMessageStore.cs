@@ -158,8 +158,9 @@ public sealed class RoomMessageStore
         var high = Math.Min(lastSeq, afterSeq + limit);
         var filter = TableClient.CreateQueryFilter(
             $"PartitionKey eq {pk} and RowKey ge {RoomMessageKeys.MessageRowKey(high)} and RowKey le {RoomMessageKeys.MessageRowKey(low)}");
-        var page = await _table.QueryPageAsync(filter, null, limit, null, cancellationToken);
-        var items = page.Items.Select(e => RoomMessage.FromEntity(roomId, e)).Reverse().ToArray();
+        // The service may cut a page short with a continuation; following it stays bounded by the key range.
+        var (entities, _) = await _table.QueryLimitAsync(filter, null, limit, cancellationToken);
+        var items = entities.Select(e => RoomMessage.FromEntity(roomId, e)).Reverse().ToArray();
         return (items, high, lastSeq);
     }
 

@@ -13,15 +13,19 @@ public sealed class RoomTypingThrottle(TimeProvider time)
     private const int PruneThreshold = 10_000;
 
     private readonly ConcurrentDictionary<string, DateTimeOffset> _last = new(StringComparer.Ordinal);
+    private long _lastPruneTicks;
 
     /// <summary>True when a broadcast may go out now (and records it); false inside the interval of the previous one.</summary>
     public bool TryAcquire(string tenantId, string roomId, string userId)
     {
         var now = time.GetUtcNow();
         var key = tenantId + "|" + roomId + "|" + userId;
-        if (_last.Count > PruneThreshold)
+        var lastPrune = Interlocked.Read(ref _lastPruneTicks);
+        if (_last.Count > PruneThreshold && now.UtcTicks - lastPrune >= Interval.Ticks
+            && Interlocked.CompareExchange(ref _lastPruneTicks, now.UtcTicks, lastPrune) == lastPrune)
         {
-            // Entries older than the interval decide nothing any more; dropping them keeps memory bounded.
+            // Entries older than the interval decide nothing any more; dropping them (at most once per interval, by one
+            // caller) keeps memory bounded.
             foreach (var (staleKey, at) in _last)
             {
                 if (now - at >= Interval)
