@@ -17,14 +17,17 @@ public static class DevTokenEndpoint
 
     public static void MapDevToken(this IEndpointRouteBuilder app)
     {
-        var options = app.ServiceProvider.GetRequiredService<IOptions<AuthOptions>>().Value;
-        if (string.IsNullOrEmpty(options.SigningKey))
+        // The raw setting decides the mapping: the options are validated when the host starts, and a bad key must fail
+        // there, naming the setting, not here.
+        var configuration = app.ServiceProvider.GetRequiredService<IConfiguration>();
+        if (string.IsNullOrEmpty(configuration[$"{AuthOptions.SectionName}:{nameof(AuthOptions.SigningKey)}"]))
         {
             return;
         }
 
-        app.MapPost(Route, async (HttpContext context) =>
+        app.MapPost(Route, async (HttpContext context, IOptions<AuthOptions> authOptions) =>
         {
+            var options = authOptions.Value;
             DevTokenRequest? body;
             try
             {

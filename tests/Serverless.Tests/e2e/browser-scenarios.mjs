@@ -253,6 +253,20 @@ const scenarios = {
       });
       await a.locator('[data-testid="file-item"] img[data-testid="file-preview"]').waitFor();
       log({ step: "preview" });
+
+      // Download through a fresh access-checked link: the bytes are the uploaded image.
+      const [download] = await Promise.all([b.waitForEvent("download"), b.getByRole("button", { name: "Download line4.png" }).click()]);
+      const { readFileSync } = await import("node:fs");
+      const downloaded = readFileSync(await download.path());
+      assert(downloaded.equals(png()), `downloaded ${downloaded.length} bytes, not the uploaded image`);
+      log({ step: "download" });
+
+      // The owner deletes: the other tab drops it; the owner restores it.
+      await a.getByRole("button", { name: "Delete line4.png" }).click();
+      await b.waitForFunction(() => document.querySelectorAll('[data-testid="file-item"]').length === 0);
+      await a.getByRole("button", { name: "Restore line4.png" }).click();
+      await a.locator('[data-testid="file-item"]', { hasText: "line4.png" }).waitFor();
+      log({ step: "restore" });
     } finally {
       await alice.close();
       await bob.close();
