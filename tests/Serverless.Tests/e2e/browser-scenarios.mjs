@@ -158,6 +158,15 @@ const scenarios = {
       assert((await item.locator(".badge-high").count()) === 1, "high priority badge shown");
       assert((await item.locator("a.title").getAttribute("href")) === "/rooms/none", "deep link from data.url");
       log({ step: "appeared", elapsedMs });
+
+      // Keyboard: Escape closes the center and gives focus back to the bell; Enter on the bell opens it again.
+      await page.keyboard.press("Escape");
+      await page.locator("#center-title").waitFor({ state: "hidden" });
+      assert(await page.evaluate(() => document.activeElement?.getAttribute("data-testid") === "bell"), "focus returns to the bell");
+      assert((await page.getByTestId("bell").getAttribute("aria-label")) === "Notifications, 1 unread", "the bell's label says the count");
+      await page.keyboard.press("Enter");
+      await page.locator("#center-title").waitFor();
+      log({ step: "keyboard" });
     } finally {
       await close();
     }
@@ -334,6 +343,8 @@ const scenarios = {
       await a.getByTestId("bell").click();
       await a.waitForTimeout(300);
       await a.screenshot({ path: join(dir, "notification-center-phone.png") });
+      const overflow = await a.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert(overflow <= 0, `the page scrolls sideways at phone width by ${overflow}px`);
       log({ step: "screenshots", dir });
     } finally {
       await alice.close();
