@@ -61,7 +61,11 @@ function SignedIn({ session }: { session: Session }) {
   useEffect(() => {
     if (!centerOpen) return;
     panel.current?.querySelector<HTMLElement>("h2")?.focus();
-    const onKey = (e: KeyboardEvent) => e.key === "Escape" && setCenterOpen(false);
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== "Escape") return;
+      setCenterOpen(false);
+      document.getElementById("bell-button")?.focus(); // back where the keyboard user opened it
+    };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
   }, [centerOpen]);

@@ -17,15 +17,17 @@ public static class DevTokenEndpoint
 
     public static void MapDevToken(this IEndpointRouteBuilder app)
     {
-        // Read the raw setting, not IOptions: resolving the options here would validate them while the app is still being
-        // built, and a bad Auth setting must fail at start naming the setting, like every other option.
-        if (string.IsNullOrEmpty(app.ServiceProvider.GetRequiredService<IConfiguration>()[$"{AuthOptions.SectionName}:{nameof(AuthOptions.SigningKey)}"]))
+        // The raw setting decides the mapping: the options are validated when the host starts, and a bad key must fail
+        // there, naming the setting, not here.
+        var configuration = app.ServiceProvider.GetRequiredService<IConfiguration>();
+        if (string.IsNullOrEmpty(configuration[$"{AuthOptions.SectionName}:{nameof(AuthOptions.SigningKey)}"]))
         {
             return;
         }
 
-        app.MapPost(Route, async (HttpContext context) =>
+        app.MapPost(Route, async (HttpContext context, IOptions<AuthOptions> authOptions) =>
         {
+            var options = authOptions.Value;
             DevTokenRequest? body;
             try
             {

@@ -119,7 +119,7 @@ function png(width = 24, height = 24) {
   const rows = [];
   for (let y = 0; y < height; y++) {
     rows.push(0);
-    for (let x = 0; x < width; x++) rows.push(40 + x * 8, 90 + y * 6, 200);
+    for (let x = 0; x < width; x++) rows.push(40 + Math.floor((x * 200) / width), 90 + Math.floor((y * 150) / height), 200);
   }
   return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk("IHDR", header), chunk("IDAT", deflateSync(Buffer.from(rows))), chunk("IEND", Buffer.alloc(0))]);
 }
@@ -158,6 +158,15 @@ const scenarios = {
       assert((await item.locator(".badge-high").count()) === 1, "high priority badge shown");
       assert((await item.locator("a.title").getAttribute("href")) === "/rooms/none", "deep link from data.url");
       log({ step: "appeared", elapsedMs });
+
+      // Keyboard: Escape closes the center and gives focus back to the bell; Enter on the bell opens it again.
+      await page.keyboard.press("Escape");
+      await page.locator("#center-title").waitFor({ state: "hidden" });
+      assert(await page.evaluate(() => document.activeElement?.getAttribute("data-testid") === "bell"), "focus returns to the bell");
+      assert((await page.getByTestId("bell").getAttribute("aria-label")) === "Notifications, 1 unread", "the bell's label says the count");
+      await page.keyboard.press("Enter");
+      await page.locator("#center-title").waitFor();
+      log({ step: "keyboard" });
     } finally {
       await close();
     }
@@ -253,6 +262,20 @@ const scenarios = {
       });
       await a.locator('[data-testid="file-item"] img[data-testid="file-preview"]').waitFor();
       log({ step: "preview" });
+
+      // Download through a fresh access-checked link: the bytes are the uploaded image.
+      const [download] = await Promise.all([b.waitForEvent("download"), b.getByRole("button", { name: "Download line4.png" }).click()]);
+      const { readFileSync } = await import("node:fs");
+      const downloaded = readFileSync(await download.path());
+      assert(downloaded.equals(png()), `downloaded ${downloaded.length} bytes, not the uploaded image`);
+      log({ step: "download" });
+
+      // The owner deletes: the other tab drops it; the owner restores it.
+      await a.getByRole("button", { name: "Delete line4.png" }).click();
+      await b.waitForFunction(() => document.querySelectorAll('[data-testid="file-item"]').length === 0);
+      await a.getByRole("button", { name: "Restore line4.png" }).click();
+      await a.locator('[data-testid="file-item"]', { hasText: "line4.png" }).waitFor();
+      log({ step: "restore" });
     } finally {
       await alice.close();
       await bob.close();
@@ -293,8 +316,9 @@ const scenarios = {
     try {
       const a = watch(await alice.context.newPage(), errors, "alice");
       const b = watch(await bob.context.newPage(), errors, "bob");
-      const aliceId = "alice-" + unique("");
-      const bobId = "bob-" + unique("");
+      // The tenant is unique to the run, so plain names cannot collide.
+      const aliceId = "alice";
+      const bobId = "bob";
       await signIn(a, aliceId);
       await signIn(b, bobId);
       await publish(aliceId, "Quarterly review", "low");
@@ -319,6 +343,8 @@ const scenarios = {
       await a.getByTestId("bell").click();
       await a.waitForTimeout(300);
       await a.screenshot({ path: join(dir, "notification-center-phone.png") });
+      const overflow = await a.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert(overflow <= 0, `the page scrolls sideways at phone width by ${overflow}px`);
       log({ step: "screenshots", dir });
     } finally {
       await alice.close();

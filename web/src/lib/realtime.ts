@@ -54,7 +54,8 @@ export class Realtime {
 
   private build(): HubConnection {
     const connection = new HubConnectionBuilder()
-      .withUrl(apiUrl(""), { accessTokenFactory: () => getToken() })
+      // Bearer tokens, no cookies: without credentials the function app's CORS (supportCredentials false) admits the call.
+      .withUrl(apiUrl(""), { accessTokenFactory: () => getToken(), withCredentials: false })
       .withAutomaticReconnect({ nextRetryDelayInMilliseconds: (ctx) => Math.min(500 * 2 ** ctx.previousRetryCount, 10_000) })
       .configureLogging(LogLevel.None)
       .build();
