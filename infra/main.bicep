@@ -252,7 +252,6 @@ module api './app/api.bicep' = {
     authAudience: authAudience
     authAuthority: empty(authAuthority) ? entraAuthority : authAuthority
     filesRetentionDays: filesRetentionDays
-    corsAllowedOrigins: corsOrigins
     emailSmtpHost: emailSmtpHost
     emailSmtpPort: emailSmtpPort
     emailSmtpUsername: emailSmtpUsername
