@@ -42,7 +42,7 @@ public sealed class WebAppBrowserTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task AnImageUploadedInARoomShowsItsPreviewInAnotherMembersTab() => await RunAsync("files");
 
-    [Fact(Skip = "Needs the room chat API of issue 14 (POST/GET /api/v1/rooms/{roomId}/messages, POST .../typing, messageCreated and typing pushes), not merged into this branch; the app hides the message panel while that API answers 404. Remove this Skip once it is merged.")]
+    [Fact]
     public async Task AChatMessageReachesAnotherMembersTabWithTheTypingIndicatorBeforeIt() => await RunAsync("chat");
 
     [Fact]

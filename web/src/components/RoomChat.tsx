@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { errorText, isMissingApi } from "../lib/api";
-import { mergeMessages, roomPath, type Message, type MessagePage, type Reaction, type Room } from "../lib/rooms";
+import { applyReactions, mergeMessages, roomPath, type Message, type MessageDeletedPush, type MessagePage, type MessagePush, type ReactionsPush, type Room } from "../lib/rooms";
 import { useServices } from "../lib/services";
 import { relativeTime, useNow } from "../lib/time";
 
@@ -39,7 +39,7 @@ export function RoomChat({ room }: { room: Room }) {
     let path: string | null = `${base}?afterSeq=${lastSeq.current}&limit=100`;
     while (path) {
       const page: MessagePage = await api<MessagePage>(path);
-      apply(page.items, page.nextCursor ? undefined : page.seq);
+      apply(page.items, page.nextCursor ? undefined : (page.lastSeq ?? page.seq));
       path = page.nextCursor ? `${base}?cursor=${encodeURIComponent(page.nextCursor)}&limit=100` : null;
     }
     markRead();
@@ -53,7 +53,7 @@ export function RoomChat({ room }: { room: Room }) {
       .then((page) => {
         if (cancelled) return;
         setAvailable(true);
-        apply(page.items, page.seq);
+        apply(page.items, page.lastSeq ?? page.seq);
         markRead();
       })
       .catch((e) => {
@@ -66,8 +66,9 @@ export function RoomChat({ room }: { room: Room }) {
       });
 
     const mine = (m: { roomId?: string }) => m.roomId === room.roomId;
-    const onMessage = (m: Message & { roomSeq?: number }) => {
-      if (!mine(m)) return;
+    const onMessage = (push: MessagePush) => {
+      if (!mine(push)) return;
+      const m = push.message;
       const gap = m.seq > lastSeq.current + 1;
       setMessages((list) => mergeMessages(list, [m]));
       if (gap) void recover().catch(() => undefined);
@@ -82,11 +83,13 @@ export function RoomChat({ room }: { room: Room }) {
       });
     };
     const offs = [
-      realtime.on<Message>("messageCreated", onMessage),
-      realtime.on<Message>("messageUpdated", (m) => mine(m) && setMessages((list) => mergeMessages(list, [m]))),
-      realtime.on<Message>("messageDeleted", (m) => mine(m) && setMessages((list) => mergeMessages(list, [m]))),
-      realtime.on<{ roomId: string; messageId: string; reactions: Reaction[] }>("reactionsChanged", (r) => {
-        if (mine(r)) setMessages((list) => list.map((m) => (m.messageId === r.messageId ? { ...m, reactions: r.reactions } : m)));
+      realtime.on<MessagePush>("messageCreated", onMessage),
+      realtime.on<MessagePush>("messageUpdated", (p) => mine(p) && setMessages((list) => mergeMessages(list, [p.message]))),
+      realtime.on<MessageDeletedPush>("messageDeleted", (p) => {
+        if (mine(p)) setMessages((list) => list.map((m) => (m.messageId === p.messageId ? { ...m, text: null, deletedAt: p.deletedAt } : m)));
+      }),
+      realtime.on<ReactionsPush>("reactionsChanged", (r) => {
+        if (mine(r)) setMessages((list) => list.map((m) => (m.messageId === r.messageId ? { ...m, reactions: applyReactions(m.reactions, r, session.userId) } : m)));
       }),
       realtime.on<{ roomId: string; userId: string; until: string }>("typing", (t) => {
         if (mine(t) && t.userId !== session.userId) setTyping((all) => ({ ...all, [t.userId]: Date.parse(t.until) }));

@@ -62,7 +62,45 @@ export interface Message {
 export interface MessagePage {
   items: Message[];
   nextCursor: string | null;
+  /** The room's latest seq. */
+  lastSeq?: number;
   seq?: number;
+}
+
+/** messageCreated / messageUpdated carry {roomId, seq (the room's latest), message}. */
+export interface MessagePush {
+  roomId: string;
+  seq: number;
+  message: Message;
+}
+
+/** messageDeleted: the tombstone's id and time; the row keeps its seq. */
+export interface MessageDeletedPush {
+  roomId: string;
+  seq: number;
+  messageId: string;
+  deletedAt: string;
+}
+
+/** reactionsChanged: counts per emoji after the change, and who changed what (so "me" stays right). */
+export interface ReactionsPush {
+  roomId: string;
+  seq: number;
+  messageId: string;
+  userId: string;
+  emoji: string;
+  added: boolean;
+  reactions: { emoji: string; count: number }[];
+}
+
+/** The reactions after a push: counts from the server, "me" kept from what this user did. */
+export function applyReactions(current: Reaction[], push: ReactionsPush, me: string): Reaction[] {
+  const mine = new Set(current.filter((r) => r.me).map((r) => r.emoji));
+  if (push.userId === me) {
+    if (push.added) mine.add(push.emoji);
+    else mine.delete(push.emoji);
+  }
+  return push.reactions.map((r) => ({ emoji: r.emoji, count: r.count, me: mine.has(r.emoji) }));
 }
 
 export function roomPath(roomId: string, rest = ""): string {

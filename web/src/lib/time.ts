@@ -14,6 +14,7 @@ const format = new Intl.RelativeTimeFormat("en", { numeric: "auto" });
 /** "just now", "5 minutes ago", "yesterday"... */
 export function relativeTime(iso: string, now: number = Date.now()): string {
   const seconds = Math.round((Date.parse(iso) - now) / 1000);
+  if (!Number.isFinite(seconds)) return ""; // a missing or malformed time shows nothing rather than breaking the page
   if (Math.abs(seconds) < 45) return "just now";
   for (const [unit, size] of units) {
     if (Math.abs(seconds) >= size || unit === "minute") {
