@@ -44,8 +44,8 @@ public sealed class RoomChatStorageWorkTests(AzuriteFixture azurite) : IAsyncLif
         var fromStart = await CountAsync(() => owner.ListMessagesAsync(roomId, "?afterSeq=0&limit=20"));
         var nearEnd = await CountAsync(() => owner.ListMessagesAsync(roomId, "?afterSeq=220&limit=20"));
 
-        // Membership (room row, member row), the counter, one range query.
-        Assert.All(new[] { newest, deep, fromStart, nearEnd }, count => Assert.Equal(4, count.Requests));
+        // The caller's member status (the gate on every route), room membership (room row, member row), the counter, one range query.
+        Assert.All(new[] { newest, deep, fromStart, nearEnd }, count => Assert.Equal(5, count.Requests));
         Assert.Equal(Enumerable.Range(31, 20).Reverse().Select(i => (long)i), deep.Page.Seqs());
         Assert.Equal(Enumerable.Range(221, 20).Select(i => (long)i), nearEnd.Page.Seqs());
     }
