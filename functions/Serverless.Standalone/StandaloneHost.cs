@@ -37,6 +37,9 @@ public static class StandaloneHost
             builder.WebHost.UseUrls(DefaultUrl);
         }
 
+        // Kestrel's own refusals (414, 431, 400 for an unparsable request) get the {"code","message"} body too.
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen => listen.Use(KestrelErrorBodies.Middleware)));
+
         builder.Logging.ClearProviders();
         builder.Logging.AddJsonConsole(o =>
         {
