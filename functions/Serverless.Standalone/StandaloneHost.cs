@@ -53,7 +53,7 @@ public static class StandaloneHost
 
         var functions = FunctionCatalog.ForFunctionsApp();
         builder.Services.AddServerlessFunctions(builder.Configuration);
-        builder.Services.AddStandaloneHosting(builder.Configuration, functions);
+        builder.Services.AddStandaloneHosting(builder.Configuration, builder.Environment, functions);
         configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
@@ -112,26 +112,12 @@ public static class StandaloneHost
         }
     }
 
-    private static IServiceCollection AddStandaloneHosting(this IServiceCollection services, ConfigurationManager configuration, FunctionCatalog functions)
+    private static IServiceCollection AddStandaloneHosting(this IServiceCollection services, ConfigurationManager configuration, IHostEnvironment environment, FunctionCatalog functions)
     {
         // Client endpoint, REST surface and the choice of delivery (in-process, or the SignalR REST API when configured).
         services.AddStandaloneRealtime(configuration);
 
-        // SPAs on another origin negotiate and connect with credentials, so origins are listed (or reflected for "*"), never a bare wildcard.
-        var origins = (configuration["Standalone:AllowedOrigins"] ?? "*").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        services.AddCors(o => o.AddDefaultPolicy(p =>
-        {
-            if (origins.Contains("*"))
-            {
-                p.SetIsOriginAllowed(_ => true);
-            }
-            else
-            {
-                p.WithOrigins(origins);
-            }
-
-            p.AllowAnyHeader().AllowAnyMethod().AllowCredentials().WithExposedHeaders(Correlation.HeaderName);
-        }));
+        services.AddStandaloneCors(configuration, environment);
 
         var queueOptions = HostJsonSettings.LoadQueueOptions(configuration);
         services.AddSingleton(queueOptions);
