@@ -67,6 +67,13 @@ public static class StandaloneHost
             {
                 await next(context);
             }
+            catch (Exception ex) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested && StorageUnavailable.Is(ex))
+            {
+                // Outside ApiEndpoint too (the hub's connect reads the member row): storage out of reach is a 503.
+                logger.LogWarning(ex, "Storage unavailable in {Path}", context.Request.Path.Value);
+                await StorageUnavailable.Result(context).ExecuteAsync(context);
+                return;
+            }
             catch (Exception ex) when (!context.Response.HasStarted)
             {
                 // Safety net for failures outside ApiEndpoint (model binding, hub negotiate): a code, never a stack trace.
