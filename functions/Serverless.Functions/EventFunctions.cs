@@ -31,4 +31,10 @@ public sealed class EventFunctions(EventsApi events, NotificationProcessor proce
         [QueueTrigger(StorageNames.EventsPoisonQueue, Connection = StorageNames.ConnectionSetting)] QueueMessage message,
         CancellationToken cancellationToken) =>
         deadLetters.MoveFromPoisonAsync(StorageNames.EventsQueue, QueueMessageContext.From(message), cancellationToken);
+
+    [Function(nameof(DeadLetterPoisonPushFlush))]
+    public Task DeadLetterPoisonPushFlush(
+        [QueueTrigger(StorageNames.PushFlushPoisonQueue, Connection = StorageNames.ConnectionSetting)] QueueMessage message,
+        CancellationToken cancellationToken) =>
+        deadLetters.MoveFromPoisonAsync(StorageNames.PushFlushQueue, QueueMessageContext.From(message), cancellationToken);
 }

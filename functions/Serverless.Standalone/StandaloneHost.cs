@@ -39,6 +39,9 @@ public static class StandaloneHost
             builder.WebHost.UseUrls(DefaultUrl);
         }
 
+        // Kestrel's own refusals (414, 431, 400 for an unparsable request) get the {"code","message"} body too.
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen => listen.Use(KestrelErrorBodies.Middleware)));
+
         builder.Logging.ClearProviders();
         builder.Logging.AddJsonConsole(o =>
         {
@@ -52,7 +55,7 @@ public static class StandaloneHost
 
         var functions = FunctionCatalog.ForFunctionsApp();
         builder.Services.AddServerlessFunctions(builder.Configuration);
-        builder.Services.AddStandaloneHosting(builder.Configuration, functions);
+        builder.Services.AddStandaloneHosting(builder.Configuration, builder.Environment, functions);
         configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
@@ -65,6 +68,13 @@ public static class StandaloneHost
             try
             {
                 await next(context);
+            }
+            catch (Exception ex) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested && StorageUnavailable.Is(ex))
+            {
+                // Outside ApiEndpoint too (the hub's connect reads the member row): storage out of reach is a 503.
+                logger.LogWarning(ex, "Storage unavailable in {Path}", context.Request.Path.Value);
+                await StorageUnavailable.Result(context).ExecuteAsync(context);
+                return;
             }
             catch (Exception ex) when (!context.Response.HasStarted)
             {
@@ -113,26 +123,12 @@ public static class StandaloneHost
         }
     }
 
-    private static IServiceCollection AddStandaloneHosting(this IServiceCollection services, ConfigurationManager configuration, FunctionCatalog functions)
+    private static IServiceCollection AddStandaloneHosting(this IServiceCollection services, ConfigurationManager configuration, IHostEnvironment environment, FunctionCatalog functions)
     {
         // Client endpoint, REST surface and the choice of delivery (in-process, or the SignalR REST API when configured).
         services.AddStandaloneRealtime(configuration);
 
-        // SPAs on another origin negotiate and connect with credentials, so origins are listed (or reflected for "*"), never a bare wildcard.
-        var origins = (configuration["Standalone:AllowedOrigins"] ?? "*").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        services.AddCors(o => o.AddDefaultPolicy(p =>
-        {
-            if (origins.Contains("*"))
-            {
-                p.SetIsOriginAllowed(_ => true);
-            }
-            else
-            {
-                p.WithOrigins(origins);
-            }
-
-            p.AllowAnyHeader().AllowAnyMethod().AllowCredentials().WithExposedHeaders(Correlation.HeaderName);
-        }));
+        services.AddStandaloneCors(configuration, environment);
 
         var queueOptions = HostJsonSettings.LoadQueueOptions(configuration);
         services.AddSingleton(queueOptions);

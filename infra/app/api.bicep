@@ -60,6 +60,8 @@ var applicationSettings = {
   Notifications__ChunkSize: '100'
   Notifications__DeliveryConcurrency: '16'
   MemberChannel__RegisterPermitsPerMinute: '10'
+  MemberChannel__RegisterPermitsPerUserPerMinute: '30'
+  MemberChannel__MaxDevicesPerUser: '20'
   MemberChannel__EventsPermitsPerMinute: '120'
   MemberChannel__AckPermitsPerMinute: '600'
   MemberChannel__DeviceInactiveDays: '270'

@@ -118,7 +118,7 @@ public sealed class TokenValidator
     /// A tenant id is an id that does not start with '_': that prefix names internal buckets (dead letters without a
     /// tenant go to "_unknown"), which no token may reach.
     /// </summary>
-    public static bool IsValidTenantId(string? value) => IsValidId(value) && !value!.StartsWith(ReservedTenantPrefix);
+    public static bool IsValidTenantId([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] string? value) => IsValidId(value) && !value!.StartsWith(ReservedTenantPrefix);
 
     /// <summary>Partition keys starting with this belong to the product, never to a tenant.</summary>
     public const char ReservedTenantPrefix = '_';

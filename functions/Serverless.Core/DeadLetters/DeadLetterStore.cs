@@ -1,4 +1,5 @@
 using System.Globalization;
+using Serverless.Core.Auth;
 using Serverless.Core.Hosting;
 using Serverless.Core.Notifications;
 using Azure;
@@ -33,14 +34,39 @@ public sealed class DeadLetterStore(StorageAccount account, ProcessingErrorStore
 
     private readonly TableClient _table = account.GetTableClient(StorageNames.DeadLetterTable);
 
+    /// <summary>
+    /// Moves one poison message of <paramref name="sourceQueue"/> (events, or held-back push flushes) into its tenant's dead
+    /// letters; a message whose tenant cannot be read goes to <see cref="UnknownTenant"/>.
+    /// </summary>
     public async Task MoveFromPoisonAsync(string sourceQueue, QueueMessageContext message, CancellationToken cancellationToken)
     {
-        var envelope = EventEnvelope.TryParse(message.Body);
-        var error = envelope is null
-            ? "The message is not a valid event envelope."
-            : await errors.GetAsync(envelope.EventId, envelope.Chunk, cancellationToken) ?? "Failed the maximum number of deliveries; no error was recorded.";
+        EventEnvelope? envelope = null;
+        string? tenantId;
+        string error;
+        if (sourceQueue == StorageNames.PushFlushQueue)
+        {
+            tenantId = PushFlushTenant(message.Body);
+            error = tenantId is null
+                ? "The message is not a push flush request."
+                : "A held-back unread-count push failed every delivery attempt.";
+        }
+        else
+        {
+            envelope = EventEnvelope.TryParse(message.Body);
+            tenantId = envelope?.TenantId;
+            error = envelope is null
+                ? "The message is not a valid event envelope."
+                : await errors.GetAsync(envelope.EventId, envelope.Chunk, cancellationToken) ?? "Failed the maximum number of deliveries; no error was recorded.";
+        }
+
+        // Only a usable tenant id names a tenant's bucket; anything else is the operators' (never reachable by a token).
+        if (!TokenValidator.IsValidTenantId(tenantId))
+        {
+            tenantId = UnknownTenant;
+        }
+
         var now = time.GetUtcNow();
-        var entity = new TableEntity(envelope?.TenantId ?? UnknownTenant, RowKey(message))
+        var entity = new TableEntity(tenantId, RowKey(message))
         {
             ["Queue"] = sourceQueue,
             ["Error"] = error,
@@ -96,6 +122,24 @@ public sealed class DeadLetterStore(StorageAccount account, ProcessingErrorStore
         entity["LastReplayedAt"] = now;
         entity["LastReplayedBy"] = replayedBy;
         return ToDeadLetter(entity);
+    }
+
+    // Only the tenant is read, leniently: a flush whose other fields are broken still belongs to its tenant.
+    private static string? PushFlushTenant(string body)
+    {
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(body);
+            return document.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
+                   && document.RootElement.TryGetProperty("tenantId", out var tenant)
+                   && tenant.ValueKind == System.Text.Json.JsonValueKind.String
+                ? tenant.GetString()
+                : null;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
     }
 
     // Inverted insertion time (newest first), then the poison message id (stable across its redeliveries).

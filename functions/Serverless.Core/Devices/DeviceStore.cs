@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Serverless.Core.Hosting;
 using Serverless.Core.Http;
 using Azure;
@@ -23,14 +24,19 @@ public sealed record DeviceBinding(
 
 /// <summary>
 /// Device bindings: PartitionKey = tenant, RowKey = device id, so "is this device someone else's?" is one point read
-/// and a device can never be bound twice. Listing a user's devices is not needed by any operation, so there is no index.
+/// and a device can never be bound twice. A per-user index in the same table (PartitionKey = {tenant}|u|{user}, RowKey =
+/// device id; '|' never occurs in a tenant id) only counts a user's devices for the cap; it is a pointer, re-checked
+/// against the binding whenever the cap is reached, so an index row left behind (cleanup timer, a crash) heals itself.
 /// </summary>
-public sealed class DeviceStore(StorageAccount account, TimeProvider time)
+public sealed class DeviceStore(StorageAccount account, TimeProvider time, IOptions<MemberChannelOptions> options)
 {
     private const int MaxAttempts = 5;
 
     // Polls refresh LastSeenAt at most this often, so a polling device costs no write per poll.
     private static readonly TimeSpan LastSeenResolution = TimeSpan.FromHours(1);
+
+    // An index row this young without its binding is a registration still in flight, not a leftover.
+    private static readonly TimeSpan PendingReservationLifetime = TimeSpan.FromMinutes(1);
 
     private readonly TableClient _table = account.GetTableClient(StorageNames.DevicesTable);
 
@@ -48,6 +54,7 @@ public sealed class DeviceStore(StorageAccount account, TimeProvider time)
             {
                 if (existing is null)
                 {
+                    await ReserveSlotAsync(tenantId, userId, deviceId, cancellationToken);
                     var entity = new TableEntity(tenantId, deviceId)
                     {
                         ["UserId"] = userId,
@@ -58,6 +65,7 @@ public sealed class DeviceStore(StorageAccount account, TimeProvider time)
                         ["LastSeenAt"] = now,
                     };
                     var etag = (await _table.AddEntityAsync(entity, cancellationToken)).NewETag();
+                    await _table.UpsertEntityAsync(new TableEntity(UserIndexPartition(tenantId, userId), deviceId) { ["Bound"] = true }, TableUpdateMode.Merge, CancellationToken.None);
                     return new DeviceBinding(deviceId, userId, platform, pushProvider, pushToken, now, now, etag);
                 }
 
@@ -98,12 +106,55 @@ public sealed class DeviceStore(StorageAccount account, TimeProvider time)
 
             try
             {
-                return (await _table.DeleteEntityIfExistsAsync(tenantId, deviceId, existing.ETag ?? ETag.All, cancellationToken), existing.Platform);
+                var removed = await _table.DeleteEntityIfExistsAsync(tenantId, deviceId, existing.ETag ?? ETag.All, cancellationToken);
+                await _table.DeleteEntityIfExistsAsync(UserIndexPartition(tenantId, userId), deviceId, ETag.All, CancellationToken.None);
+                return (removed, existing.Platform);
             }
             catch (RequestFailedException ex) when (ex.IsConcurrencyConflict() && attempt < MaxAttempts)
             {
                 // Re-registered (token refresh) meanwhile; it is still ours to delete if the user still holds it.
             }
+        }
+    }
+
+    public static string UserIndexPartition(string tenantId, string userId) => tenantId + "|u|" + userId;
+
+    /// <summary>
+    /// Claims one of the user's MaxDevicesPerUser slots for a device about to be bound, or 409 DEVICE_LIMIT_REACHED. The
+    /// index row is written before counting, so two concurrent registrations each see the other and the cap holds.
+    /// Costs one upsert and one query of at most cap + 1 keys; only at the cap, one point read per indexed device.
+    /// </summary>
+    private async Task ReserveSlotAsync(string tenantId, string userId, string deviceId, CancellationToken cancellationToken)
+    {
+        var max = options.Value.MaxDevicesPerUser;
+        var index = UserIndexPartition(tenantId, userId);
+        await _table.UpsertEntityAsync(new TableEntity(index, deviceId) { ["ReservedAt"] = time.GetUtcNow() }, TableUpdateMode.Replace, cancellationToken);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {index}");
+        var (_, more) = await _table.QueryLimitAsync(filter, ["PartitionKey", "RowKey"], max, cancellationToken);
+        if (!more)
+        {
+            return;
+        }
+
+        // At the cap: re-check the indexed devices (a bounded number) against their bindings, drop what is stale, count
+        // what is live. A row without a binding is a registration in flight while its reservation is recent.
+        var (indexed, _) = await _table.QueryLimitAsync(filter, ["PartitionKey", "RowKey", "ReservedAt", "Bound"], (2 * max) + 10, cancellationToken);
+        var pendingSince = time.GetUtcNow() - PendingReservationLifetime;
+        var live = await Task.WhenAll(indexed.Where(r => r.RowKey != deviceId).Select(async row =>
+        {
+            if ((row.GetBoolean("Bound") != true && row.GetDateTimeOffset("ReservedAt") > pendingSince)
+                || await GetAsync(tenantId, userId, row.RowKey, cancellationToken) is not null)
+            {
+                return true;
+            }
+
+            await _table.DeleteEntityIfExistsAsync(index, row.RowKey, row.ETag, CancellationToken.None);
+            return false;
+        }));
+        if (live.Count(l => l) + 1 > max)
+        {
+            await _table.DeleteEntityIfExistsAsync(index, deviceId, ETag.All, CancellationToken.None);
+            throw ApiException.Conflict("DEVICE_LIMIT_REACHED", $"At most {max} devices can be registered per user; unregister one first.");
         }
     }
 

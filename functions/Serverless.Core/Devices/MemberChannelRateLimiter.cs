@@ -14,7 +14,7 @@ public enum MemberChannelOperation
 }
 
 /// <summary>
-/// Fixed one-minute windows per operation and tenant|user|device. The limiters live in this process's memory, so in
+/// Fixed one-minute windows per operation and tenant|user|device (registration also per tenant|user). The limiters live in this process's memory, so in
 /// Azure Functions the limit applies per instance: with N instances a device can get up to N times the configured rate.
 /// That is deliberate (no storage round trip per request); the limit protects an instance, it is not a quota.
 /// Memory stays bounded because the partitioned limiter drops a partition's limiter once it has been idle (window
@@ -23,6 +23,7 @@ public enum MemberChannelOperation
 public sealed class MemberChannelRateLimiter : IDisposable
 {
     private readonly PartitionedRateLimiter<string> _register;
+    private readonly PartitionedRateLimiter<string> _registerPerUser;
     private readonly PartitionedRateLimiter<string> _events;
     private readonly PartitionedRateLimiter<string> _ack;
 
@@ -30,6 +31,7 @@ public sealed class MemberChannelRateLimiter : IDisposable
     {
         var value = options.Value;
         _register = Create(value.RegisterPermitsPerMinute);
+        _registerPerUser = Create(value.RegisterPermitsPerUserPerMinute);
         _events = Create(value.EventsPermitsPerMinute);
         _ack = Create(value.AckPermitsPerMinute);
     }
@@ -44,21 +46,35 @@ public sealed class MemberChannelRateLimiter : IDisposable
             _ => _ack,
         };
         using var lease = limiter.AttemptAcquire(DeviceDeliveryStore.Partition(tenantId, userId, deviceId));
-        if (lease.IsAcquired)
+        if (!lease.IsAcquired)
         {
-            return;
+            throw RateLimited(lease, "this device");
         }
 
+        if (operation == MemberChannelOperation.Register)
+        {
+            // Per user too: otherwise a client could register an endless stream of fresh device ids.
+            using var userLease = _registerPerUser.AttemptAcquire(tenantId + "|" + userId);
+            if (!userLease.IsAcquired)
+            {
+                throw RateLimited(userLease, "your devices");
+            }
+        }
+    }
+
+    private static ApiException RateLimited(RateLimitLease lease, string scope)
+    {
         var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromMinutes(1);
         var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
-        var error = new ApiException(429, "RATE_LIMITED", $"Too many requests for this device; retry in {seconds} s.");
+        var error = new ApiException(429, "RATE_LIMITED", $"Too many requests for {scope}; retry in {seconds} s.");
         error.Headers["Retry-After"] = seconds.ToString(CultureInfo.InvariantCulture);
-        throw error;
+        return error;
     }
 
     public void Dispose()
     {
         _register.Dispose();
+        _registerPerUser.Dispose();
         _events.Dispose();
         _ack.Dispose();
     }

@@ -6,7 +6,7 @@ namespace Serverless.Core.Http;
 
 /// <summary>
 /// Runs one HTTP handler the same way in both hosts: correlation id on the response and in the log scope,
-/// expected failures as {"code","message"}, anything else a 500 without internals.
+/// expected failures as {"code","message"}, storage out of reach a 503 with Retry-After, anything else a 500 without internals.
 /// </summary>
 public static class ApiEndpoint
 {
@@ -47,6 +47,11 @@ public static class ApiEndpoint
         {
             // The client went away; nothing useful can be written.
             return Results.Empty;
+        }
+        catch (Exception ex) when (StorageUnavailable.Is(ex))
+        {
+            logger.LogWarning(ex, "Storage unavailable in {Path}", context.Request.Path.Value);
+            return StorageUnavailable.Result(context);
         }
         catch (Exception ex)
         {

@@ -38,7 +38,8 @@ public sealed class TestHost : IAsyncDisposable
     public static async Task<TestHost> StartAsync(
         AzuriteFixture azurite,
         IReadOnlyDictionary<string, string?>? settings = null,
-        Action<IServiceCollection>? configureServices = null)
+        Action<IServiceCollection>? configureServices = null,
+        string[]? args = null)
     {
         var overrides = new Dictionary<string, string?>
         {
@@ -64,7 +65,7 @@ public sealed class TestHost : IAsyncDisposable
             overrides[key] = value;
         }
 
-        var app = StandaloneHost.Build([], overrides, configureServices);
+        var app = StandaloneHost.Build(args ?? [], overrides, configureServices);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         await app.Services.GetRequiredService<StorageProvisioner>().Ready.WaitAsync(TimeSpan.FromSeconds(60));
