@@ -43,6 +43,7 @@ var applicationSettings = {
   Notifications__IdempotencyWindowHours: '24'
   Notifications__ChunkSize: '100'
   Notifications__DeliveryConcurrency: '16'
+  Notifications__DirectDeliveryMaxRecipients: '10'
   MemberChannel__RegisterPermitsPerMinute: '10'
   MemberChannel__EventsPermitsPerMinute: '120'
   MemberChannel__AckPermitsPerMinute: '600'

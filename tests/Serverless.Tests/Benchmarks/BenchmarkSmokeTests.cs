@@ -62,7 +62,7 @@ public sealed class BenchmarkSmokeTests
             var memory = Assert.IsType<MemoryResult>(report.Memory);
             Assert.True(memory.BaselineBytes > 0 && memory.PeakDuringAllDeliveryStepsBytes >= memory.PeakDuringFanOutBytes);
 
-            Assert.Equal(8, report.Targets.Count);
+            Assert.Equal(10, report.Targets.Count);
             Assert.Contains("Targets (reported, not enforced)", log.ToString());
 
             using var json = JsonDocument.Parse(await File.ReadAllTextAsync(output));
