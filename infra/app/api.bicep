@@ -59,6 +59,7 @@ var applicationSettings = {
   Notifications__IdempotencyWindowHours: '24'
   Notifications__ChunkSize: '100'
   Notifications__DeliveryConcurrency: '16'
+  Notifications__DirectDeliveryMaxRecipients: '10'
   MemberChannel__RegisterPermitsPerMinute: '10'
   MemberChannel__RegisterPermitsPerUserPerMinute: '30'
   MemberChannel__MaxDevicesPerUser: '20'

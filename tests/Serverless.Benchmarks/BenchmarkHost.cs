@@ -128,9 +128,9 @@ public sealed class BenchmarkHost : IAsyncDisposable
         LocalTokenIssuer.Issue(Services.GetRequiredService<IOptions<AuthOptions>>().Value, userId, Tenant, roles, TimeSpan.FromHours(2));
 
     /// <summary>POST /api/v1/events; returns the eventId, or throws on anything but 202.</summary>
-    public async Task<string> PublishAsync(IReadOnlyList<string> userIds, CancellationToken cancellationToken)
+    public async Task<string> PublishAsync(IReadOnlyList<string> userIds, CancellationToken cancellationToken, string? idempotencyKey = null)
     {
-        using var response = await SendPublishAsync(userIds, cancellationToken);
+        using var response = await SendPublishAsync(userIds, cancellationToken, idempotencyKey);
         if (response.StatusCode != System.Net.HttpStatusCode.Accepted)
         {
             throw new InvalidOperationException($"Publish returned {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
@@ -140,7 +140,7 @@ public sealed class BenchmarkHost : IAsyncDisposable
         return body.RootElement.GetProperty("eventId").GetString()!;
     }
 
-    public async Task<HttpResponseMessage> SendPublishAsync(IReadOnlyList<string> userIds, CancellationToken cancellationToken)
+    public async Task<HttpResponseMessage> SendPublishAsync(IReadOnlyList<string> userIds, CancellationToken cancellationToken, string? idempotencyKey = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/events")
         {
@@ -152,6 +152,11 @@ public sealed class BenchmarkHost : IAsyncDisposable
             }),
         };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", PublisherToken);
+        if (idempotencyKey is not null)
+        {
+            request.Headers.Add("Idempotency-Key", idempotencyKey);
+        }
+
         return await Http.SendAsync(request, cancellationToken);
     }
 

@@ -79,7 +79,7 @@ public sealed record IdleResult(double Seconds, long Table, long Queue, long Blo
 public sealed record LatencyResult(
     int Samples, int Missing, double P50Ms, double P95Ms, double P99Ms, double MaxMs, double PublishRoundTripP50Ms,
     double ToCommitP50Ms, double ToCommitP99Ms, double CommitToReceiptP50Ms, double CommitToReceiptP99Ms,
-    double StorageFloorP50Ms, double StorageFloorP99Ms);
+    double StorageFloorP50Ms, double StorageFloorP99Ms, double SendToReceiptP50Ms, double SendToReceiptP99Ms);
 
 /// <summary>GET /api/v1/notifications?limit=20 for a user with <see cref="Rows"/> notifications.</summary>
 public sealed record InboxReadResult(

@@ -71,8 +71,9 @@ public static class BenchmarkRun
         var peakFanOut = sampler.Peak;
 
         log.WriteLine($"2/6 {e} events to one distinct recipient each, then {e} events to one user ...");
-        fanOuts.Add(await FanOutStep.RunAsync(host, "events-distinct", $"{e} events, each to its own fresh user",
-            Users("single", options.SingleRecipientEvents).Select(u => (IReadOnlyList<string>)[u]).ToArray(), 16, ceiling.InsertsPerSecond, options.SettleDelay, cancellationToken));
+        fanOuts.Add(await FanOutStep.RunAsync(host, "events-distinct", $"{e} events, each to its own fresh user, each with an Idempotency-Key",
+            Users("single", options.SingleRecipientEvents).Select(u => (IReadOnlyList<string>)[u]).ToArray(), 16, ceiling.InsertsPerSecond, options.SettleDelay, cancellationToken,
+            withIdempotencyKeys: true));
         fanOuts.Add(await FanOutStep.RunAsync(host, "events-same-user", $"{e} events to one user (hot partition)",
             Enumerable.Repeat<IReadOnlyList<string>>(["hot-user"], options.SingleRecipientEvents).ToArray(), 16, ceiling.InsertsPerSecond, options.SettleDelay, cancellationToken));
         var peakAll = sampler.Peak;

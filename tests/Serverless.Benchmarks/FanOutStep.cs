@@ -19,7 +19,8 @@ public static class FanOutStep
         int publishConcurrency,
         double ceilingPerSecond,
         TimeSpan settleDelay,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        bool withIdempotencyKeys = false)
     {
         var expected = events.Sum(e => (long)e.Count);
         var deliveredBefore = host.Deliveries.Delivered;
@@ -47,7 +48,7 @@ public static class FanOutStep
         {
             for (var i = Interlocked.Increment(ref next); i < events.Count; i = Interlocked.Increment(ref next))
             {
-                await host.PublishAsync(events[i], cancellationToken);
+                await host.PublishAsync(events[i], cancellationToken, withIdempotencyKeys ? name + "-" + i.ToString(System.Globalization.CultureInfo.InvariantCulture) : null);
                 Interlocked.CompareExchange(ref firstAccepted, Stopwatch.GetTimestamp(), 0);
             }
         }));

@@ -58,6 +58,7 @@ public sealed record InboxItem(
 }
 
 /// <summary>A notification about to be delivered to one recipient.</summary>
+/// <remarks>PublishHash: set by a publish with an Idempotency-Key; kept on the dedupe marker so a retry with another body is refused.</remarks>
 public sealed record NewNotification(
     string EventId,
     string Type,
@@ -69,7 +70,8 @@ public sealed record NewNotification(
     DateTimeOffset CreatedAt,
     DateTimeOffset ExpiresAt,
     string? DedupeKey,
-    bool NeverThrottle);
+    bool NeverThrottle,
+    string? PublishHash = null);
 
 /// <summary>The per-user counter row: last sequence number, unread count and the push-throttle window.</summary>
 public sealed record InboxCounter(long Seq, int Unread, DateTimeOffset WindowStart, int WindowPushes, bool PushSuppressed, ETag? ETag)

@@ -17,7 +17,8 @@ public enum DeliveryStatus
 }
 
 /// <summary>The committed notification and the counter after it, plus whether it may be pushed now.</summary>
-public sealed record DeliveryResult(DeliveryStatus Status, InboxItem? Item, InboxCounter Counter, bool Push, bool SuppressionStarted);
+/// <remarks>MarkerPublishHash: for an event already delivered with an Idempotency-Key, the hash of the publish that delivered it.</remarks>
+public sealed record DeliveryResult(DeliveryStatus Status, InboxItem? Item, InboxCounter Counter, bool Push, bool SuppressionStarted, string? MarkerPublishHash = null);
 
 /// <summary>
 /// The per-user inbox in Table storage. Every change to one user is one entity group transaction in that user's partition,
@@ -43,6 +44,9 @@ public sealed class InboxStore
 
     // Serialises every counter write to the same user inside this process (deliveries, reads, deletes) so they never fight
     // over the counter ETag here; only writers in other instances can still race, and those back off with jitter.
+    // Deliveries waiting for their user's lock, per partition, in arrival order: the lock holder commits them together.
+    private readonly Dictionary<string, List<PendingDelivery>> _pending = new(StringComparer.Ordinal);
+
     private readonly SemaphoreSlim[] _stripes = Enumerable.Range(0, 1024).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
 
     public InboxStore(StorageAccount account, TimeProvider time, IOptions<NotificationOptions> options)
@@ -54,13 +58,88 @@ public sealed class InboxStore
 
     public TableClient Table => _table;
 
-    public async Task<DeliveryResult> DeliverAsync(string tenantId, string userId, NewNotification notification, CancellationToken cancellationToken)
+    /// <summary>Delivers one notification; concurrent deliveries to the same user in this instance share one transaction.</summary>
+    public async Task<DeliveryResult> DeliverAsync(string tenantId, string userId, NewNotification notification, CancellationToken cancellationToken) =>
+        (await DeliverManyAsync(tenantId, userId, [notification], cancellationToken))[0];
+
+    /// <summary>
+    /// Delivers notifications to one user in the order given (and after any already waiting for that user), coalesced:
+    /// while one delivery holds the user's lock, the others queue up, and the holder commits up to
+    /// <see cref="MaxEventsPerTransaction"/> of them in one entity group transaction (the counter once, then each event's
+    /// marker and row). A marker that exists already (redelivery, a racing processor) drops just that event as
+    /// <see cref="DeliveryStatus.AlreadyDelivered"/>; an event the service refuses fails alone; the rest commit.
+    /// </summary>
+    public async Task<IReadOnlyList<DeliveryResult>> DeliverManyAsync(
+        string tenantId, string userId, IReadOnlyList<NewNotification> notifications, CancellationToken cancellationToken)
     {
         var pk = InboxKeys.Partition(tenantId, userId);
-        using (await LockAsync(pk, cancellationToken))
+        var mine = notifications.Select(n => new PendingDelivery(n)).ToArray();
+        lock (_pending)
         {
-            var mayGuessNew = true;
-            for (var attempt = 1; ; attempt++)
+            if (!_pending.TryGetValue(pk, out var queue))
+            {
+                _pending[pk] = queue = [];
+            }
+
+            queue.AddRange(mine);
+        }
+
+        try
+        {
+            using (await LockAsync(pk, cancellationToken))
+            {
+                // Entries still waiting are in the queue: a holder completes everything it takes before it lets go.
+                while (mine.Any(p => !p.Result.Task.IsCompleted))
+                {
+                    List<PendingDelivery> batch;
+                    lock (_pending)
+                    {
+                        var queue = _pending[pk];
+                        var take = Math.Min(MaxEventsPerTransaction, queue.Count);
+                        batch = queue.GetRange(0, take);
+                        queue.RemoveRange(0, take);
+                        if (queue.Count == 0)
+                        {
+                            _pending.Remove(pk);
+                        }
+                    }
+
+                    await CommitAsync(pk, batch, cancellationToken);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Gave up waiting for the lock: take back what nobody has started on.
+            lock (_pending)
+            {
+                if (_pending.TryGetValue(pk, out var queue))
+                {
+                    queue.RemoveAll(p => mine.Contains(p));
+                    if (queue.Count == 0)
+                    {
+                        _pending.Remove(pk);
+                    }
+                }
+            }
+
+            throw;
+        }
+
+        return await Task.WhenAll(mine.Select(p => p.Result.Task));
+    }
+
+    /// <summary>Events per delivery transaction: the counter and a marker and a row each, within the 100-operation limit.</summary>
+    public const int MaxEventsPerTransaction = 49;
+
+    /// <summary>Commits a batch for one user; completes every entry (result or exception) and never throws.</summary>
+    private async Task CommitAsync(string pk, List<PendingDelivery> batch, CancellationToken cancellationToken)
+    {
+        var live = batch;
+        var mayGuessNew = true;
+        try
+        {
+            for (var attempt = 1; live.Count > 0; attempt++)
             {
                 InboxCounter counter;
                 var guessedNew = false;
@@ -82,53 +161,32 @@ public sealed class InboxStore
                 }
 
                 var now = _time.GetUtcNow();
-                var seq = counter.Seq + 1;
-
-                var (push, next) = DecidePush(counter, now, notification.NeverThrottle);
-                next = next with { Seq = seq, Unread = counter.Unread + 1 };
-                var suppressionStarted = !push && !counter.PushSuppressed;
-                if (!push)
+                var next = counter;
+                var rows = new List<(TableEntity Row, bool Push, bool SuppressionStarted)>(live.Count);
+                var actions = new List<TableTransactionAction>(1 + 2 * live.Count) { default! };
+                foreach (var pending in live)
                 {
-                    next = next with { PushSuppressed = true };
+                    var notification = pending.Notification;
+                    var seq = next.Seq + 1;
+                    var (push, decided) = DecidePush(next, now, notification.NeverThrottle);
+                    var suppressionStarted = !push && !next.PushSuppressed;
+                    next = decided with { Seq = seq, Unread = next.Unread + 1, PushSuppressed = decided.PushSuppressed || !push };
+                    var row = NewRow(pk, seq, notification);
+                    var marker = new TableEntity(pk, InboxKeys.MarkerRowKey(notification.EventId)) { ["Seq"] = seq, ["ExpiresAt"] = notification.ExpiresAt };
+                    if (notification.PublishHash is not null)
+                    {
+                        marker["PublishHash"] = notification.PublishHash;
+                    }
+
+                    actions.Add(new(TableTransactionActionType.Add, marker));
+                    actions.Add(new(TableTransactionActionType.Add, row));
+                    rows.Add((row, push, suppressionStarted));
                 }
 
-                var row = new TableEntity(pk, InboxKeys.NotificationRowKey(seq))
-                {
-                    ["EventId"] = notification.EventId,
-                    ["Type"] = notification.Type,
-                    ["Title"] = notification.Title,
-                    ["Body"] = notification.Body,
-                    ["Priority"] = notification.Priority,
-                    ["Channel"] = notification.Channel,
-                    ["IsRead"] = false,
-                    ["CreatedAt"] = notification.CreatedAt,
-                    ["ExpiresAt"] = notification.ExpiresAt,
-                };
-                if (notification.DataJson is not null)
-                {
-                    row.SetLongString("Data", notification.DataJson);
-                }
-
-                if (notification.DedupeKey is not null)
-                {
-                    row["DedupeKey"] = notification.DedupeKey;
-                }
-
-                var marker = new TableEntity(pk, InboxKeys.MarkerRowKey(notification.EventId))
-                {
-                    ["Seq"] = seq,
-                    ["ExpiresAt"] = notification.ExpiresAt,
-                };
-
-                // The marker goes first: a redelivered event then fails on operation 0 and nothing else is attempted.
-                var actions = new List<TableTransactionAction>
-                {
-                    new(TableTransactionActionType.Add, marker),
-                    counter.ETag is null
-                        ? new(TableTransactionActionType.Add, next.ToEntity(pk))
-                        : new(TableTransactionActionType.UpdateMerge, next.ToEntity(pk), counter.ETag.Value),
-                    new(TableTransactionActionType.Add, row),
-                };
+                // The counter goes first: a guessed-new user who exists fails on it before any row could collide.
+                actions[0] = counter.ETag is null
+                    ? new(TableTransactionActionType.Add, next.ToEntity(pk))
+                    : new(TableTransactionActionType.UpdateMerge, next.ToEntity(pk), counter.ETag.Value);
 
                 try
                 {
@@ -138,36 +196,99 @@ public sealed class InboxStore
                         AdjustNewUserScore(+1);
                     }
 
-                    var committed = next with { ETag = etags[1] };
+                    var committed = next with { ETag = etags[0] };
                     Remember(pk, committed);
-                    row.ETag = etags[2];
-                    return new DeliveryResult(DeliveryStatus.Delivered, InboxItem.FromEntity(row), committed, push, suppressionStarted);
+                    for (var i = 0; i < live.Count; i++)
+                    {
+                        rows[i].Row.ETag = etags[2 + 2 * i];
+                        live[i].Result.TrySetResult(new DeliveryResult(DeliveryStatus.Delivered, InboxItem.FromEntity(rows[i].Row), committed, rows[i].Push, rows[i].SuppressionStarted));
+                    }
+
+                    return;
                 }
-                catch (TableTransactionFailedException ex) when (ex.FailedTransactionActionIndex == 0 && ex.Status == 409)
+                catch (TableTransactionFailedException ex) when (ex.FailedTransactionActionIndex is >= 1 and var index && index < actions.Count)
                 {
-                    return new DeliveryResult(DeliveryStatus.AlreadyDelivered, null, counter, false, false);
+                    // One event's marker or row failed; nothing committed. Settle that event alone and go again with the rest.
+                    var failed = live[(index - 1) / 2];
+                    live = live.Where(p => p != failed).ToList();
+                    if ((index - 1) % 2 == 0 && ex.Status == 409)
+                    {
+                        // Its marker exists: delivered before (a redelivery, or a processor racing this one).
+                        failed.Result.TrySetResult(await AlreadyDeliveredAsync(pk, failed.Notification, counter, cancellationToken));
+                    }
+                    else
+                    {
+                        failed.Result.TrySetException(ex);
+                    }
                 }
-                catch (TableTransactionFailedException ex) when (guessedNew && ex.FailedTransactionActionIndex == 1 && ex.Status == 409)
+                catch (TableTransactionFailedException ex) when (guessedNew && ex.FailedTransactionActionIndex == 0 && ex.Status == 409)
                 {
                     // The user was not new: their counter exists. Read it and go again; lean towards reading first.
                     AdjustNewUserScore(-2);
                     mayGuessNew = false;
-                    continue;
                 }
                 catch (RequestFailedException ex) when (ex.Status is 409 or 412 && attempt < MaxAttempts)
                 {
-                    // Someone else moved the counter (another processor, a mark-read) or the failing operation is unknown:
-                    // check the marker, then start again from a fresh counter.
+                    // Someone else moved the counter (another instance, the cleanup timer): start again from a fresh one.
                     _counters.TryRemove(pk, out _);
-                    if (await _table.GetEntityOrDefaultAsync(pk, InboxKeys.MarkerRowKey(notification.EventId), ["Seq"], cancellationToken) is not null)
-                    {
-                        return new DeliveryResult(DeliveryStatus.AlreadyDelivered, null, await ReadCounterAsync(pk, cancellationToken), false, false);
-                    }
-
                     await BackoffAsync(attempt, cancellationToken);
                 }
             }
         }
+        catch (Exception ex)
+        {
+            foreach (var pending in live)
+            {
+                pending.Result.TrySetException(ex);
+            }
+        }
+    }
+
+    private async Task<DeliveryResult> AlreadyDeliveredAsync(string pk, NewNotification notification, InboxCounter counter, CancellationToken cancellationToken)
+    {
+        // Only a publish with an Idempotency-Key needs to know what the first one carried (to refuse a different body).
+        string? publishHash = null;
+        if (notification.PublishHash is not null)
+        {
+            var marker = await _table.GetEntityOrDefaultAsync(pk, InboxKeys.MarkerRowKey(notification.EventId), ["PublishHash"], cancellationToken);
+            publishHash = marker?.GetString("PublishHash");
+        }
+
+        return new DeliveryResult(DeliveryStatus.AlreadyDelivered, null, counter, false, false, publishHash);
+    }
+
+    private static TableEntity NewRow(string pk, long seq, NewNotification notification)
+    {
+        var row = new TableEntity(pk, InboxKeys.NotificationRowKey(seq))
+        {
+            ["EventId"] = notification.EventId,
+            ["Type"] = notification.Type,
+            ["Title"] = notification.Title,
+            ["Body"] = notification.Body,
+            ["Priority"] = notification.Priority,
+            ["Channel"] = notification.Channel,
+            ["IsRead"] = false,
+            ["CreatedAt"] = notification.CreatedAt,
+            ["ExpiresAt"] = notification.ExpiresAt,
+        };
+        if (notification.DataJson is not null)
+        {
+            row.SetLongString("Data", notification.DataJson);
+        }
+
+        if (notification.DedupeKey is not null)
+        {
+            row["DedupeKey"] = notification.DedupeKey;
+        }
+
+        return row;
+    }
+
+    private sealed class PendingDelivery(NewNotification notification)
+    {
+        public NewNotification Notification { get; } = notification;
+
+        public TaskCompletionSource<DeliveryResult> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     /// <summary>Sliding one-minute window per user; critical notifications always push.</summary>

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Serverless.Core.Auth;
 using Serverless.Core.Hosting;
@@ -19,8 +20,9 @@ public sealed record PublishRequest(string? Type, PublishRecipients? Recipients,
 public sealed record PublishRecipients(IReadOnlyList<string>? UserIds);
 
 /// <summary>
-/// Validates an event and puts it on the queue; nothing else, so a stopped processor loses nothing. An Idempotency-Key
-/// makes a retried publish return the first eventId instead of publishing twice.
+/// Validates an event, then delivers it directly when it has few recipients, or puts it on the queue; what the direct
+/// path cannot finish goes to the queue too, so a stopped processor loses nothing. An Idempotency-Key makes a retried
+/// publish return the first eventId instead of publishing twice.
 /// </summary>
 public sealed class EventPublisher(
     StorageAccount account,
@@ -28,7 +30,8 @@ public sealed class EventPublisher(
     QueueActivity activity,
     TimeProvider time,
     IOptions<NotificationOptions> options,
-    EventPayloadStore payloads)
+    EventPayloadStore payloads,
+    ILogger<EventPublisher> logger)
 {
     /// <summary>The event without its recipient list (the request may carry 10,000 ids on top).</summary>
     public const int MaxEventBytes = 64 * 1024;
@@ -40,10 +43,25 @@ public sealed class EventPublisher(
     private readonly TableClient _idempotency = account.GetTableClient(StorageNames.IdempotencyTable);
     private readonly QueueClient _queue = account.GetQueueClient(StorageNames.EventsQueue);
 
-    public async Task<string> PublishAsync(CallerPrincipal caller, byte[] body, string? idempotencyKey, CancellationToken cancellationToken)
+    /// <summary>
+    /// Publishes one event: with <paramref name="direct"/> and few enough recipients, delivered before this returns;
+    /// otherwise (or when direct delivery hits a storage failure) enqueued. Returns the event id.
+    /// </summary>
+    public async Task<string> PublishAsync(
+        CallerPrincipal caller, byte[] body, string? idempotencyKey, NotificationProcessor? direct, CancellationToken cancellationToken)
     {
         var request = RequestBody.ParseJson<PublishRequest>(body);
         var envelope = Validate(caller, request, allowInternal: false);
+        if (idempotencyKey is { Length: > 200 })
+        {
+            throw ApiException.BadRequest("INVALID_IDEMPOTENCY_KEY", "Idempotency-Key must be at most 200 characters.");
+        }
+
+        var bodyHash = Convert.ToHexStringLower(SHA256.HashData(body));
+        if (direct is not null && envelope.UserIds.Count <= options.Value.DirectDeliveryMaxRecipients)
+        {
+            return await PublishDirectAsync(caller, envelope, string.IsNullOrEmpty(idempotencyKey) ? null : idempotencyKey, bodyHash, direct, cancellationToken);
+        }
 
         if (string.IsNullOrEmpty(idempotencyKey))
         {
@@ -51,14 +69,8 @@ public sealed class EventPublisher(
             return envelope.EventId;
         }
 
-        if (idempotencyKey.Length > 200)
-        {
-            throw ApiException.BadRequest("INVALID_IDEMPOTENCY_KEY", "Idempotency-Key must be at most 200 characters.");
-        }
-
         var pk = caller.TenantId + "|" + caller.UserId;
         var rk = Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(idempotencyKey)));
-        var bodyHash = Convert.ToHexStringLower(SHA256.HashData(body));
         var window = TimeSpan.FromHours(options.Value.IdempotencyWindowHours);
 
         for (var attempt = 0; attempt < 5; attempt++)
@@ -119,6 +131,43 @@ public sealed class EventPublisher(
         }
 
         throw new ApiException(409, "IDEMPOTENCY_CONFLICT", "Concurrent requests with this Idempotency-Key; retry.");
+    }
+
+    /// <summary>
+    /// The direct path. With an Idempotency-Key the event id is derived from the key, so a retry is the same event and each
+    /// recipient's dedupe marker (which keeps the body hash) makes it a no-op: no idempotency record, no extra transaction.
+    /// The deliveries ignore the client's cancellation, so a dropped connection cannot leave half the recipients delivered
+    /// and the rest nowhere; a storage failure enqueues the whole event, and the processor skips whoever has it already.
+    /// </summary>
+    private async Task<string> PublishDirectAsync(
+        CallerPrincipal caller, EventEnvelope envelope, string? idempotencyKey, string bodyHash, NotificationProcessor direct, CancellationToken cancellationToken)
+    {
+        string? publishHash = null;
+        if (idempotencyKey is not null)
+        {
+            publishHash = bodyHash;
+            var keyHash = SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(caller.TenantId + "|" + caller.UserId + "|" + idempotencyKey));
+            envelope = envelope with { EventId = "evt_" + Convert.ToHexStringLower(keyHash)[..32] };
+        }
+
+        IReadOnlyList<Inbox.DeliveryResult> results;
+        try
+        {
+            results = await direct.DeliverDirectAsync(envelope, publishHash, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is not ApiException)
+        {
+            logger.LogWarning(ex, "Direct delivery of {EventId} failed; handing it to the queue", envelope.EventId);
+            await EnqueueAsync(envelope, CancellationToken.None);
+            return envelope.EventId;
+        }
+
+        if (publishHash is not null && results.Any(r => r.MarkerPublishHash is { } first && first != publishHash))
+        {
+            throw ApiException.Conflict("IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was used with a different request body.");
+        }
+
+        return envelope.EventId;
     }
 
     /// <summary>

@@ -26,4 +26,11 @@ public sealed class NotificationOptions
     /// <summary>Recipients delivered concurrently within one chunk.</summary>
     [Range(1, 64)]
     public int DeliveryConcurrency { get; set; } = 16;
+
+    /// <summary>
+    /// Events with at most this many recipients are delivered by the publish function itself, without the queue (0: always
+    /// queue). A storage failure during that delivery falls back to the queue.
+    /// </summary>
+    [Range(0, 100)]
+    public int DirectDeliveryMaxRecipients { get; set; } = 10;
 }

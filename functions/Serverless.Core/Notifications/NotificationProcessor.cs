@@ -108,11 +108,65 @@ public sealed class NotificationProcessor(
         }
     }
 
+    /// <summary>
+    /// The publish function's direct path for a small event: every recipient's inbox transaction commits (concurrently,
+    /// coalesced with other deliveries to the same user) before this returns; the pushes are started after the commits and
+    /// not waited for. Throws when any delivery failed: the caller then enqueues the event, and the markers make the
+    /// processor skip the recipients already delivered.
+    /// </summary>
+    public async Task<IReadOnlyList<DeliveryResult>> DeliverDirectAsync(EventEnvelope envelope, string? publishHash, CancellationToken cancellationToken)
+    {
+        var notification = Render(envelope, envelope.CreatedAt.AddSeconds(envelope.TtlSeconds)) with { PublishHash = publishHash };
+        var deliveries = envelope.UserIds.Select(userId => inbox.DeliverAsync(envelope.TenantId, userId, notification, cancellationToken)).ToArray();
+        try
+        {
+            await Task.WhenAll(deliveries);
+        }
+        catch (Exception) when (deliveries.Any(d => d.IsCompletedSuccessfully))
+        {
+            // Push what did commit; the rest is the queue's to finish.
+            _ = AfterCommitAsync(envelope.TenantId, envelope.UserIds, deliveries, notification);
+            throw;
+        }
+
+        // Email and push are owed once the rows exist: their dispatch messages are enqueued before the publish answers 202
+        // (a failure here falls back to the queue, whose processor enqueues them again for recipients already delivered).
+        await Task.WhenAll(envelope.UserIds.Select(userId =>
+            channels.EnqueueAsync(envelope.TenantId, userId, notification.EventId, notification.Type, notification.Priority, cancellationToken)));
+        _ = AfterCommitAsync(envelope.TenantId, envelope.UserIds, deliveries, notification);
+        return deliveries.Select(d => d.Result).ToArray();
+    }
+
+    private async Task AfterCommitAsync(string tenantId, IReadOnlyList<string> userIds, Task<DeliveryResult>[] deliveries, NewNotification notification)
+    {
+        try
+        {
+            for (var i = 0; i < deliveries.Length; i++)
+            {
+                if (deliveries[i].IsCompletedSuccessfully)
+                {
+                    await AfterDeliveryAsync(tenantId, userIds[i], notification, deliveries[i].Result, CancellationToken.None);
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            // The rows are committed; a lost push or flush request is recovered by the next read.
+            logger.LogWarning(ex, "Pushes after the direct delivery of {EventId} failed", notification.EventId);
+        }
+    }
+
     private async Task DeliverAsync(string tenantId, string userId, NewNotification notification, CancellationToken cancellationToken)
     {
         var result = await inbox.DeliverAsync(tenantId, userId, notification, cancellationToken);
+
         // After the commit, also for a redelivered event (a crash may have come between): channel sends are idempotent.
         await channels.EnqueueAsync(tenantId, userId, notification.EventId, notification.Type, notification.Priority, cancellationToken);
+        await AfterDeliveryAsync(tenantId, userId, notification, result, cancellationToken);
+    }
+
+    private async Task AfterDeliveryAsync(string tenantId, string userId, NewNotification notification, DeliveryResult result, CancellationToken cancellationToken)
+    {
         if (result.Status != DeliveryStatus.Delivered)
         {
             metrics.Duplicate();
