@@ -121,7 +121,8 @@ public sealed class DeviceStore(StorageAccount account, TimeProvider time, IOpti
 
     /// <summary>
     /// Claims one of the user's MaxDevicesPerUser slots for a device about to be bound, or 409 DEVICE_LIMIT_REACHED. The
-    /// index row is written before counting, so two concurrent registrations each see the other and the cap holds.
+    /// index row is written before counting, so two concurrent registrations each see the other and the cap holds; in-flight
+    /// reservations are ranked by their storage timestamp, so concurrent registrations never all refuse each other.
     /// Costs one upsert and one query of at most cap + 1 keys; only at the cap, one point read per indexed device.
     /// </summary>
     private async Task ReserveSlotAsync(string tenantId, string userId, string deviceId, CancellationToken cancellationToken)
@@ -138,12 +139,24 @@ public sealed class DeviceStore(StorageAccount account, TimeProvider time, IOpti
 
         // At the cap: re-check the indexed devices (a bounded number) against their bindings, drop what is stale, count
         // what is live. A row without a binding is a registration in flight while its reservation is recent.
-        var (indexed, _) = await _table.QueryLimitAsync(filter, ["PartitionKey", "RowKey", "ReservedAt", "Bound"], (2 * max) + 10, cancellationToken);
+        var (indexed, _) = await _table.QueryLimitAsync(filter, ["PartitionKey", "RowKey", "ReservedAt", "Bound", "Timestamp"], (2 * max) + 10, cancellationToken);
         var pendingSince = time.GetUtcNow() - PendingReservationLifetime;
+
+        // Registrations in flight are ranked by when storage wrote their reservation (then by id): each counts only those
+        // ahead of it, so concurrent registrations agree on who gets the last slots and the first of them always does.
+        // A reservation written after this query was written after this one too, so it ranks behind and cannot be missed.
+        var own = indexed.FirstOrDefault(r => r.RowKey == deviceId);
+        bool AheadOfOwn(TableEntity row) =>
+            own is null || row.Timestamp < own.Timestamp || (row.Timestamp == own.Timestamp && string.CompareOrdinal(row.RowKey, own.RowKey) < 0);
         var live = await Task.WhenAll(indexed.Where(r => r.RowKey != deviceId).Select(async row =>
         {
-            if ((row.GetBoolean("Bound") != true && row.GetDateTimeOffset("ReservedAt") > pendingSince)
-                || await GetAsync(tenantId, userId, row.RowKey, cancellationToken) is not null)
+            var pending = row.GetBoolean("Bound") != true && row.GetDateTimeOffset("ReservedAt") > pendingSince;
+            if (pending && !AheadOfOwn(row))
+            {
+                return false;
+            }
+
+            if (pending || await GetAsync(tenantId, userId, row.RowKey, cancellationToken) is not null)
             {
                 return true;
             }
