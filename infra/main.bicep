@@ -191,20 +191,6 @@ module signalR './app/signalr.bicep' = {
     tags: tags
     sku: signalRSku
     corsAllowedOrigins: corsOrigins
-    emailSmtpHost: emailSmtpHost
-    emailSmtpPort: emailSmtpPort
-    emailSmtpUsername: emailSmtpUsername
-    emailSmtpPasswordSecretUri: keyVault.outputs.emailSmtpPasswordSecretUri
-    emailFrom: emailFrom
-    emailLinkBaseUrl: emailLinkBaseUrl
-    emailPreferencesUrl: emailPreferencesUrl
-    fcmProjectId: fcmProjectId
-    fcmServiceAccountSecretUri: keyVault.outputs.fcmServiceAccountSecretUri
-    apnsKeyId: apnsKeyId
-    apnsTeamId: apnsTeamId
-    apnsTopic: apnsTopic
-    apnsPrivateKeySecretUri: keyVault.outputs.apnsPrivateKeySecretUri
-    apnsEndpoint: apnsEndpoint
   }
 }
 
@@ -263,7 +249,7 @@ module api './app/api.bicep' = {
     emailSmtpHost: emailSmtpHost
     emailSmtpPort: emailSmtpPort
     emailSmtpUsername: emailSmtpUsername
-    emailSmtpPasswordSecretUri: keyVault.outputs.emailSmtpPasswordSecretUri
+    emailSmtpPasswordSecretUri: keyVault.outputs.emailSmtpSecretUri
     emailFrom: emailFrom
     emailLinkBaseUrl: emailLinkBaseUrl
     emailPreferencesUrl: emailPreferencesUrl
