@@ -60,7 +60,7 @@ public sealed class NotificationProcessor(
             var index = 0;
             foreach (var part in envelope.UserIds.Chunk(chunkSize))
             {
-                var chunk = envelope with { Chunk = envelope.Chunk + "." + index++, UserIds = part };
+                var chunk = envelope.ForRecipients(envelope.Chunk + "." + index++, part);
                 await _events.SendMessageAsync(chunk.Serialize(), cancellationToken: cancellationToken);
             }
 
@@ -112,7 +112,7 @@ public sealed class NotificationProcessor(
     {
         var result = await inbox.DeliverAsync(tenantId, userId, notification, cancellationToken);
         // After the commit, also for a redelivered event (a crash may have come between): channel sends are idempotent.
-        await channels.EnqueueAsync(tenantId, userId, notification.EventId, notification.Type, notification.Priority, cancellationToken);
+        await channels.EnqueueAsync(tenantId, userId, notification, cancellationToken);
         if (result.Status != DeliveryStatus.Delivered)
         {
             metrics.Duplicate();
@@ -178,7 +178,7 @@ public sealed class NotificationProcessor(
             envelope.CreatedAt,
             expiresAt,
             envelope.DedupeKey,
-            NeverThrottle: envelope.Priority == "critical");
+            NeverThrottle: envelope.Priority == "critical") { RecipientEmails = envelope.Emails };
     }
 
     private async Task SendQuietlyAsync(RealtimeMessage message, CancellationToken cancellationToken)

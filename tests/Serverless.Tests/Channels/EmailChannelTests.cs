@@ -191,6 +191,64 @@ public sealed class EmailChannelTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task ProducerSuppliedAddresses_AreUsedForUsersWithoutARecordedOne()
+    {
+        await using var smtp = await SmtpTestServer.StartAsync();
+        await using var host = await TestHost.StartAsync(azurite, smtp.Settings());
+        var tenant = ChannelTestKit.NewTenant();
+        using var carol = host.ClientFor("carol", tenant);
+        using var dave = host.ClientFor("dave", tenant);
+        using var publisher = host.ClientFor("producer", tenant, Roles.Publish);
+
+        await publisher.PostJsonAsync("api/v1/events", new
+        {
+            type = "task.overdue",
+            recipients = new { userIds = new[] { "carol", "dave" }, emails = new Dictionary<string, string> { ["carol"] = "carol@example.test" } },
+            data = OverdueData,
+        }).ExpectJsonAsync(HttpStatusCode.Accepted);
+        await ChannelTestKit.EventuallyStatusAsync(carol, 1, ChannelNames.Email, DeliveryStatuses.Sent);
+        await ChannelTestKit.EventuallyStatusAsync(dave, 1, ChannelNames.Email, DeliveryStatuses.Skipped);
+
+        Assert.Single(smtp.To("carol@example.test"));
+        Assert.Single(smtp.Messages);
+    }
+
+    [Theory]
+    [InlineData("stranger", "s@example.test")]
+    [InlineData("carol", "not an address")]
+    [InlineData("carol", "Carol <carol@example.test>")]
+    public async Task ProducerSuppliedAddresses_ForNonRecipientsOrMalformed_AreA400(string userId, string address)
+    {
+        await using var host = await TestHost.StartAsync(azurite);
+        using var publisher = host.ClientFor("producer", ChannelTestKit.NewTenant(), Roles.Publish);
+
+        using var response = await publisher.PostJsonAsync("api/v1/events", new
+        {
+            type = "task.overdue",
+            recipients = new { userIds = new[] { "carol" }, emails = new Dictionary<string, string> { [userId] = address } },
+        });
+
+        await response.AssertErrorAsync(HttpStatusCode.BadRequest, "VALIDATION_ERROR");
+    }
+
+    [Fact]
+    public void SplittingAnEvent_GivesEachPartOnlyItsRecipientsAddresses()
+    {
+        var envelope = new EventEnvelope
+        {
+            EventId = "evt_1", TenantId = "t", Type = "task.overdue", UserIds = ["a", "b", "c"], Priority = "high", Channel = "email",
+            Emails = new Dictionary<string, string> { ["a"] = "a@example.test", ["c"] = "c@example.test" },
+        };
+
+        var first = envelope.ForRecipients("0.0", ["a", "b"]);
+        var second = envelope.ForRecipients("0.1", ["b"]);
+
+        Assert.Equal(["a"], first.Emails!.Keys);
+        Assert.Null(second.Emails);
+        Assert.Equal("0.0", first.Chunk);
+    }
+
+    [Fact]
     public async Task WithoutAnSmtpHost_EmailIsOff_AndDeliveryAddsNoChannelWork()
     {
         await using var host = await TestHost.StartAsync(azurite);
