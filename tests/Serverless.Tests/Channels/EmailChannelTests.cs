@@ -27,6 +27,24 @@ public sealed class EmailChannelTests(AzuriteFixture azurite)
         await using var host = await TestHost.StartAsync(azurite, smtp.Settings());
         var tenant = ChannelTestKit.NewTenant();
         using var alice = await ChannelTestKit.UserWithEmailAsync(host, tenant, "alice", "alice@example.test");
+        var sent = 0;
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == NotificationMetrics.MeterName && instrument.Name == "notifications.channel.deliveries")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            var t = tags.ToArray().ToDictionary(k => k.Key, k => k.Value as string);
+            if (t.GetValueOrDefault("channel") == ChannelNames.Email && t.GetValueOrDefault("outcome") == DeliveryStatuses.Sent)
+            {
+                Interlocked.Add(ref sent, (int)value);
+            }
+        });
+        listener.Start();
 
         var eventId = await ChannelTestKit.PublishAsync(host, tenant, "task.overdue", ["alice"], OverdueData);
         var item = await ChannelTestKit.EventuallyStatusAsync(alice, 1, ChannelNames.Email, DeliveryStatuses.Sent);
@@ -41,6 +59,7 @@ public sealed class EmailChannelTests(AzuriteFixture azurite)
         Assert.Equal("notify@example.test", mail.From.Mailboxes.Single().Address);
         Assert.StartsWith(eventId + ".", mail.MessageId, StringComparison.Ordinal);
         Assert.Equal(DeliveryStatuses.Sent, ChannelTestKit.DeliveryStatus(item, ChannelNames.Web, out _));
+        Assert.True(Volatile.Read(ref sent) >= 1, "notifications.channel.deliveries{channel=email,outcome=sent} was not counted");
     }
 
     [Fact]
