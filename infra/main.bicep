@@ -118,6 +118,10 @@ param apnsPrivateKey string = ''
 @description('APNs endpoint: production or https://api.sandbox.push.apple.com.')
 param apnsEndpoint string = 'https://api.push.apple.com'
 
+@description('Region of the web app (Azure Static Web Apps runs in a few regions only).')
+@allowed(['centralus', 'eastus2', 'westus2', 'westeurope', 'eastasia'])
+param webLocation string = 'westeurope'
+
 var abbrs = loadJsonContent('./abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName }
@@ -128,6 +132,8 @@ var deploymentStorageContainerName = 'app-package-${take(functionAppName, 32)}-$
 // From environment() rather than a literal host, so sovereign clouds get their own login endpoint.
 var entraAuthority = '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
 var corsOrigins = filter(map(split(corsAllowedOrigins, ','), origin => trim(origin)), origin => !empty(origin))
+// The Static Web App's origin is known before deployment (its default host name is not), so the function app admits it
+// through the web module's output.
 
 resource rg 'Microsoft.Resources/resourceGroups@2021-04-01' = {
   name: '${abbrs.resourcesResourceGroups}${environmentName}'
@@ -190,7 +196,8 @@ module signalR './app/signalr.bicep' = {
     location: location
     tags: tags
     sku: signalRSku
-    corsAllowedOrigins: corsOrigins
+    // An empty list allows every origin; a restricted one must admit the web app too.
+    corsAllowedOrigins: empty(corsOrigins) ? [] : union(corsOrigins, [web.outputs.uri])
   }
 }
 
@@ -245,7 +252,6 @@ module api './app/api.bicep' = {
     authAudience: authAudience
     authAuthority: empty(authAuthority) ? entraAuthority : authAuthority
     filesRetentionDays: filesRetentionDays
-    corsAllowedOrigins: corsOrigins
     emailSmtpHost: emailSmtpHost
     emailSmtpPort: emailSmtpPort
     emailSmtpUsername: emailSmtpUsername
@@ -260,11 +266,22 @@ module api './app/api.bicep' = {
     apnsTopic: apnsTopic
     apnsPrivateKeySecretUri: keyVault.outputs.apnsPrivateKeySecretUri
     apnsEndpoint: apnsEndpoint
+    corsAllowedOrigins: union(corsOrigins, [web.outputs.uri])
   }
   // The app resolves its Key Vault reference and storage connection at start; grant access first.
   dependsOn: [
     rbac
   ]
+}
+
+module web './app/web.bicep' = {
+  name: 'web'
+  scope: rg
+  params: {
+    name: '${abbrs.webStaticSites}${resourceToken}'
+    location: webLocation
+    tags: tags
+  }
 }
 
 output AZURE_LOCATION string = location
@@ -273,6 +290,8 @@ output AZURE_RESOURCE_GROUP string = rg.name
 output SERVICE_API_NAME string = api.outputs.name
 output AZURE_FUNCTION_NAME string = api.outputs.name
 output SERVICE_API_URI string = api.outputs.apiBaseUrl
+output SERVICE_WEB_NAME string = web.outputs.name
+output SERVICE_WEB_URI string = web.outputs.uri
 output AZURE_SIGNALR_ENDPOINT string = signalR.outputs.endpoint
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name

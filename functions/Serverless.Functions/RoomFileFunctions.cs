@@ -29,6 +29,10 @@ public sealed class RoomFileFunctions(RoomFilesApi files)
     public Task<IResult> GetRoomFile([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "v1/rooms/{roomId}/files/{fileId}")] HttpRequest req, string roomId, string fileId) =>
         files.GetAsync(req.HttpContext, roomId, fileId);
 
+    [Function(nameof(GetRoomFileContent))]
+    public Task<IResult> GetRoomFileContent([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "v1/rooms/{roomId}/files/{fileId}/content")] HttpRequest req, string roomId, string fileId) =>
+        files.ContentAsync(req.HttpContext, roomId, fileId);
+
     [Function(nameof(DeleteRoomFile))]
     public Task<IResult> DeleteRoomFile([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "v1/rooms/{roomId}/files/{fileId}")] HttpRequest req, string roomId, string fileId) =>
         files.DeleteAsync(req.HttpContext, roomId, fileId);

@@ -26,4 +26,12 @@ public sealed class RoomFunctions(RoomsApi rooms)
     [Function(nameof(RemoveRoomMember))]
     public Task<IResult> RemoveRoomMember([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "v1/rooms/{roomId}/members/{userId}")] HttpRequest req, string roomId, string userId) =>
         rooms.RemoveMemberAsync(req.HttpContext, roomId, userId);
+
+    [Function(nameof(MuteRoom))]
+    public Task<IResult> MuteRoom([HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "v1/rooms/{roomId}/mute")] HttpRequest req, string roomId) =>
+        rooms.SetMutedAsync(req.HttpContext, roomId, muted: true);
+
+    [Function(nameof(UnmuteRoom))]
+    public Task<IResult> UnmuteRoom([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "v1/rooms/{roomId}/mute")] HttpRequest req, string roomId) =>
+        rooms.SetMutedAsync(req.HttpContext, roomId, muted: false);
 }

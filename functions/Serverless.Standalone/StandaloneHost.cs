@@ -2,8 +2,10 @@ using Serverless.Core.Hosting;
 using Serverless.Core.Http;
 using Serverless.Functions;
 using Serverless.Standalone.Configuration;
+using Serverless.Standalone.Development;
 using Serverless.Standalone.Hosting;
 using Serverless.Standalone.Realtime;
+using Serverless.Standalone.WebApp;
 
 namespace Serverless.Standalone;
 
@@ -87,9 +89,11 @@ public static class StandaloneHost
         });
 
         app.UseCors();
+        app.UseWebApp();
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapStandaloneRealtime();
+        app.MapDevToken();
         MapHttpFunctions(app, functions, app.Configuration);
         return app;
     }

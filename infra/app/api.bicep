@@ -65,8 +65,9 @@ var applicationSettings = {
   MemberChannel__DeviceInactiveDays: '270'
   SignalR__MaxConcurrentSends: '32'
   Files__RetentionDays: string(filesRetentionDays)
-  Files__DownloadUrlMinutes: '60'
+  Files__DownloadUrlMinutes: '5'
   Files__UploadUrlMinutes: '10'
+  RoomChat__PostsPerUserPerMinute: '30'
   Cursors__SigningKey: '@Microsoft.KeyVault(SecretUri=${cursorSigningKeySecretUri})'
   // Empty outside a key rotation; the app treats empty as "no previous key".
   Cursors__PreviousSigningKey: empty(cursorPreviousSigningKeySecretUri) ? '' : '@Microsoft.KeyVault(SecretUri=${cursorPreviousSigningKeySecretUri})'

@@ -88,6 +88,10 @@ public sealed class BenchmarkHost : IAsyncDisposable
             // The latency and hot-partition steps push hundreds of notifications to one user; at the default 20 per
             // minute nearly all would be held back and the latency step would measure nothing.
             ["Notifications:MaxPushesPerUserPerMinute"] = "10000",
+
+            // The chat load step posts as fast as answers come back; the default 30 per user and minute would make it
+            // measure the rate limiter.
+            ["RoomChat:PostsPerUserPerMinute"] = "1000000",
         };
 
         WebApplication? app = null;
@@ -156,6 +160,14 @@ public sealed class BenchmarkHost : IAsyncDisposable
     {
         var path = "api/v1/notifications?limit=20" + (cursor is null ? "" : "&cursor=" + Uri.EscapeDataString(cursor));
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return await Http.SendAsync(request, cancellationToken);
+    }
+
+    /// <summary>Any API call as the given user's token.</summary>
+    public async Task<HttpResponseMessage> SendAsUserAsync(HttpMethod method, string path, string token, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(method, path);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return await Http.SendAsync(request, cancellationToken);
     }

@@ -9,6 +9,9 @@ public sealed record BenchmarkOptions
 
     public bool Smoke { get; init; }
 
+    /// <summary>Run only the room chat step (--room-chat).</summary>
+    public bool RoomChatOnly { get; init; }
+
     /// <summary>Seconds of mixed load; null runs the regular steps instead of the soak.</summary>
     public int? SoakSeconds { get; init; }
 
@@ -31,11 +34,24 @@ public sealed record BenchmarkOptions
 
     public int InboxRepetitions { get; init; } = 200;
 
+    /// <summary>Unread rows of the user whose mark-all-read is timed.</summary>
+    public int MarkAllReadRows { get; init; } = 3_000;
+
     /// <summary>How long the idle queue polling is counted for.</summary>
     public TimeSpan IdleWindow { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Pause between scenarios so the queue runners finish the last deletes and back off to idle polling (100 ms doubling to 2 s).</summary>
     public TimeSpan SettleDelay { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Room chat: connected members that must each receive every post of the latency part.</summary>
+    public int ChatListeners { get; init; } = 10;
+
+    public int ChatLatencySamples { get; init; } = 200;
+
+    /// <summary>Room chat: members posting concurrently in one room (each also connected and receiving).</summary>
+    public int ChatPosters { get; init; } = 50;
+
+    public double ChatSeconds { get; init; } = 30;
 
     /// <summary>Concurrent load workers in the soak.</summary>
     public int SoakWorkers { get; init; } = 16;
@@ -54,13 +70,18 @@ public sealed record BenchmarkOptions
         LatencyGap = TimeSpan.FromMilliseconds(5),
         InboxRows = 200,
         InboxRepetitions = 20,
+        MarkAllReadRows = 300,
         IdleWindow = TimeSpan.FromSeconds(2),
         SettleDelay = TimeSpan.FromSeconds(1),
+        ChatLatencySamples = 10,
+        ChatPosters = 10,
+        ChatSeconds = 3,
     };
 
     public static BenchmarkOptions Parse(IReadOnlyList<string> args)
     {
         var smoke = false;
+        var roomChatOnly = false;
         int? soak = null;
         var output = DefaultOutputPath;
         for (var i = 0; i < args.Count; i++)
@@ -69,6 +90,9 @@ public sealed record BenchmarkOptions
             {
                 case "--smoke":
                     smoke = true;
+                    break;
+                case "--room-chat":
+                    roomChatOnly = true;
                     break;
                 case "--soak":
                     soak = 60;
@@ -83,7 +107,7 @@ public sealed record BenchmarkOptions
                     output = args[++i];
                     break;
                 default:
-                    throw new ArgumentException($"Unknown argument '{args[i]}'. Usage: [--smoke] [--soak [seconds]] [--out path.json]");
+                    throw new ArgumentException($"Unknown argument '{args[i]}'. Usage: [--smoke] [--room-chat] [--soak [seconds]] [--out path.json]");
             }
         }
 
@@ -93,6 +117,6 @@ public sealed record BenchmarkOptions
         }
 
         var options = smoke ? SmokeSizes(output) : new BenchmarkOptions { OutputPath = output };
-        return options with { SoakSeconds = soak };
+        return options with { SoakSeconds = soak, RoomChatOnly = roomChatOnly };
     }
 }

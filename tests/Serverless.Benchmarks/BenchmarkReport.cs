@@ -24,6 +24,7 @@ public sealed record BenchmarkReport
     public InboxReadResult? InboxReads { get; init; }
     public MemoryResult? Memory { get; init; }
     public SoakResult? Soak { get; init; }
+    public RoomChatResult? RoomChat { get; init; }
     public IReadOnlyList<TargetCheck> Targets { get; init; } = [];
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
@@ -90,7 +91,20 @@ public sealed record InboxReadResult(
     double TenthPageP50Ms,
     double TenthPageP99Ms,
     double TableRequestsPerFirstPage,
-    double TableRequestsPerTenthPage);
+    double TableRequestsPerTenthPage,
+    int WorstCaseRepetitions,
+    double AfterSeqOldestPageP50Ms,
+    double AfterSeqOldestPageP99Ms,
+    double TableRequestsPerAfterSeqOldestPage,
+    double AfterSeqFilterMatchingNothingP50Ms,
+    double AfterSeqFilterMatchingNothingP99Ms,
+    double TableRequestsPerAfterSeqFilterMatchingNothing,
+    double NewestFirstFilterMatchingNothingP50Ms,
+    double NewestFirstFilterMatchingNothingP99Ms,
+    double TableRequestsPerNewestFirstFilterMatchingNothing,
+    int MarkAllReadRows,
+    double MarkAllReadMs,
+    long MarkAllReadTableRequests);
 
 /// <summary>Working set of this process (benchmark + in-process host; Azurite and Node are separate processes and not included).</summary>
 public sealed record MemoryResult(long BaselineBytes, long PeakDuringFanOutBytes, long PeakDuringAllDeliveryStepsBytes);

@@ -15,7 +15,7 @@ public static class BenchmarkRun
             Machine = MachineInfo.Current(),
             GitCommit = RunContext.GitCommit(),
             Timestamp = DateTimeOffset.UtcNow,
-            Mode = options.SoakSeconds is not null ? "soak" : options.Smoke ? "smoke" : "full",
+            Mode = options.SoakSeconds is not null ? "soak" : options.RoomChatOnly ? "room-chat" : options.Smoke ? "smoke" : "full",
             Options = options,
         };
 
@@ -24,6 +24,8 @@ public static class BenchmarkRun
         {
             report = options.SoakSeconds is { } seconds
                 ? report with { Soak = await SoakStep.RunAsync(host, options, seconds, output, cancellationToken) }
+                : options.RoomChatOnly
+                ? report with { RoomChat = await RoomChatStep.RunAsync(host, options, cancellationToken) }
                 : await RunStepsAsync(host, options, report, output, problems, cancellationToken);
         }
 
@@ -85,6 +87,9 @@ public static class BenchmarkRun
         log.WriteLine($"5/6 inbox reads: seeding {options.InboxRows} notifications for one user, then {options.InboxRepetitions} reads of pages 1 and 10 ...");
         report = report with { InboxReads = await InboxReadStep.RunAsync(host, options, cancellationToken) };
 
+        log.WriteLine($"6/6 room chat: {options.ChatLatencySamples} posts to {options.ChatListeners} connected members, then {options.ChatPosters} members posting in one room for {options.ChatSeconds:0} s ...");
+        report = report with { RoomChat = await RoomChatStep.RunAsync(host, options, cancellationToken) };
+
         foreach (var fanOut in fanOuts.Where(f => f.Delivered != f.ExpectedDeliveries))
         {
             problems.Add($"{fanOut.Name}: delivered {fanOut.Delivered} of {fanOut.ExpectedDeliveries}.");
@@ -125,6 +130,16 @@ public static class BenchmarkRun
             yield break;
         }
 
+        if (report.Mode == "room-chat")
+        {
+            foreach (var problem in CheckRoomChat(report))
+            {
+                yield return problem;
+            }
+
+            yield break;
+        }
+
         if (report.Ceiling is null || report.Latency is null || report.InboxReads is null || report.Memory is null || report.Idle is null)
         {
             yield return "a step did not produce its figures.";
@@ -134,6 +149,26 @@ public static class BenchmarkRun
         if (report.Latency.Missing > 0)
         {
             yield return $"latency: {report.Latency.Missing} notificationCreated messages never arrived.";
+        }
+
+        foreach (var problem in CheckRoomChat(report))
+        {
+            yield return problem;
+        }
+    }
+
+    private static IEnumerable<string> CheckRoomChat(BenchmarkReport report)
+    {
+        if (report.RoomChat is not { } chat)
+        {
+            yield return "room chat: the step did not produce its figures.";
+            yield break;
+        }
+
+        if (chat.LatencyMissing > 0 || chat.ServerErrors > 0 || chat.OtherErrors > 0 || chat.MembersExactlyOnceInOrder != chat.Posters)
+        {
+            yield return $"room chat: {chat.LatencyMissing} latency deliveries missing, {chat.ServerErrors} x 5xx, {chat.OtherErrors} other errors, " +
+                $"{chat.MembersExactlyOnceInOrder} of {chat.Posters} members got every message exactly once in order.";
         }
     }
 }

@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using Azure.Data.Tables;
 using Microsoft.Extensions.DependencyInjection;
 using Serverless.Core.Inbox;
+using Serverless.Core.Storage;
 
 namespace Serverless.Benchmarks;
 
@@ -43,6 +45,13 @@ public static class InboxReadStep
             tenthRequests += await TimeAsync(host, token, cursor, tenth, cancellationToken);
         }
 
+        // Worst cases for the recovery path: the oldest page unfiltered, and a filter that matches nothing on the whole inbox.
+        var repetitions = Math.Max(10, options.InboxRepetitions / 4);
+        var (unfilteredP50, unfilteredP99, unfilteredRequests) = await TimeQueryAsync(host, token, "afterSeq=0&limit=100", repetitions, cancellationToken);
+        var (filteredP50, filteredP99, filteredRequests) = await TimeQueryAsync(host, token, "afterSeq=0&limit=1&type=no.such.type", repetitions, cancellationToken);
+        var (newestFilteredP50, newestFilteredP99, newestFilteredRequests) = await TimeQueryAsync(host, token, "limit=20&type=no.such.type", repetitions, cancellationToken);
+        var markAll = await MarkAllReadAsync(host, options.MarkAllReadRows, cancellationToken);
+
         return new InboxReadResult(
             options.InboxRows,
             seedSeconds,
@@ -52,7 +61,80 @@ public static class InboxReadStep
             Percentiles.Of(tenth, 50),
             Percentiles.Of(tenth, 99),
             firstRequests / (double)options.InboxRepetitions,
-            tenthRequests / (double)options.InboxRepetitions);
+            tenthRequests / (double)options.InboxRepetitions,
+            repetitions,
+            unfilteredP50,
+            unfilteredP99,
+            unfilteredRequests,
+            filteredP50,
+            filteredP99,
+            filteredRequests,
+            newestFilteredP50,
+            newestFilteredP99,
+            newestFilteredRequests,
+            options.MarkAllReadRows,
+            markAll.Milliseconds,
+            markAll.TableRequests);
+    }
+
+    /// <summary>p50, p99 and table requests per request of one query string, repeated.</summary>
+    private static async Task<(double P50, double P99, double Requests)> TimeQueryAsync(
+        BenchmarkHost host, string token, string query, int repetitions, CancellationToken cancellationToken)
+    {
+        var times = new List<double>(repetitions);
+        var tableBefore = host.Requests.Table;
+        for (var i = 0; i < repetitions; i++)
+        {
+            var started = Stopwatch.GetTimestamp();
+            using var response = await host.SendAsUserAsync(HttpMethod.Get, "api/v1/notifications?" + query, token, cancellationToken);
+            times.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new InvalidOperationException($"GET ?{query} returned {(int)response.StatusCode}.");
+            }
+        }
+
+        return (Percentiles.Of(times, 50), Percentiles.Of(times, 99), (host.Requests.Table - tableBefore) / (double)repetitions);
+    }
+
+    /// <summary>A second user with <paramref name="rows"/> unread rows (written 100 per transaction), then one timed mark-all-read.</summary>
+    private static async Task<(double Milliseconds, long TableRequests)> MarkAllReadAsync(BenchmarkHost host, int rows, CancellationToken cancellationToken)
+    {
+        const string user = "bench-mark-all";
+        var table = host.Services.GetRequiredService<InboxStore>().Table;
+        var pk = InboxKeys.Partition(BenchmarkHost.Tenant, user);
+        var now = DateTimeOffset.UtcNow;
+        var entities = Enumerable.Range(1, rows).Select(seq => new TableEntity(pk, InboxKeys.NotificationRowKey(seq))
+        {
+            ["EventId"] = "evt_seed_" + seq.ToString(CultureInfo.InvariantCulture),
+            ["Type"] = "task.assigned",
+            ["Title"] = "Seeded",
+            ["Body"] = "",
+            ["Priority"] = "normal",
+            ["Channel"] = "web",
+            ["IsRead"] = false,
+            ["CreatedAt"] = now,
+            ["ExpiresAt"] = now.AddDays(7),
+        });
+        foreach (var chunk in entities.Chunk(100))
+        {
+            await table.SubmitValidatedTransactionAsync(chunk.Select(e => new TableTransactionAction(TableTransactionActionType.Add, e)).ToList(), cancellationToken);
+        }
+
+        await table.UpsertEntityAsync(new TableEntity(pk, InboxKeys.CounterRowKey) { ["Seq"] = (long)rows, ["Unread"] = rows, ["WindowPushes"] = 0, ["PushSuppressed"] = false }, cancellationToken: cancellationToken);
+
+        var tableBefore = host.Requests.Table;
+        var started = Stopwatch.GetTimestamp();
+        using var response = await host.SendAsUserAsync(HttpMethod.Post, "api/v1/notifications/mark-all-read", host.Token(user), cancellationToken);
+        var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        using var document = JsonDocument.Parse(body);
+        if (!response.IsSuccessStatusCode || document.RootElement.GetProperty("updated").GetInt32() != rows)
+        {
+            throw new InvalidOperationException($"mark-all-read returned {(int)response.StatusCode}: {body}");
+        }
+
+        return (elapsed, host.Requests.Table - tableBefore);
     }
 
     private static async Task<double> SeedAsync(BenchmarkHost host, int rows, CancellationToken cancellationToken)

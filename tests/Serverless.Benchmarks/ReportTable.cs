@@ -92,11 +92,25 @@ public static class ReportTable
             rows.Add(("5 inbox", $"seed {r.Rows} rows via InboxStore.DeliverAsync", $"{Format(r.SeedSeconds)} s ({Format(r.Rows / r.SeedSeconds)} rows/s)"));
             rows.Add(("5 inbox", $"first page, {r.Repetitions} reads", $"p50 {Format(r.FirstPageP50Ms, "0.00")} ms, p99 {Format(r.FirstPageP99Ms, "0.00")} ms, {Format(r.TableRequestsPerFirstPage, "0.0")} table requests"));
             rows.Add(("5 inbox", $"tenth page, {r.Repetitions} reads", $"p50 {Format(r.TenthPageP50Ms, "0.00")} ms, p99 {Format(r.TenthPageP99Ms, "0.00")} ms, {Format(r.TableRequestsPerTenthPage, "0.0")} table requests"));
+            rows.Add(("5 inbox", $"afterSeq=0&limit=100 (oldest page), {r.WorstCaseRepetitions} reads", $"p50 {Format(r.AfterSeqOldestPageP50Ms, "0.00")} ms, p99 {Format(r.AfterSeqOldestPageP99Ms, "0.00")} ms, {Format(r.TableRequestsPerAfterSeqOldestPage, "0.0")} table requests"));
+            rows.Add(("5 inbox", $"afterSeq=0&limit=1&type=<none match>, {r.WorstCaseRepetitions} reads", $"p50 {Format(r.AfterSeqFilterMatchingNothingP50Ms, "0.00")} ms, p99 {Format(r.AfterSeqFilterMatchingNothingP99Ms, "0.00")} ms, {Format(r.TableRequestsPerAfterSeqFilterMatchingNothing, "0.0")} table requests"));
+            rows.Add(("5 inbox", $"limit=20&type=<none match> (newest first), {r.WorstCaseRepetitions} reads", $"p50 {Format(r.NewestFirstFilterMatchingNothingP50Ms, "0.00")} ms, p99 {Format(r.NewestFirstFilterMatchingNothingP99Ms, "0.00")} ms, {Format(r.TableRequestsPerNewestFirstFilterMatchingNothing, "0.0")} table requests"));
+            rows.Add(("5 inbox", $"mark-all-read of {r.MarkAllReadRows} unread", $"{Format(r.MarkAllReadMs, "0")} ms, {r.MarkAllReadTableRequests} table requests"));
+        }
+
+        if (report.RoomChat is { } chat)
+        {
+            rows.Add(("6 room chat", $"POST /messages -> messageCreated at {chat.Listeners} members, {chat.LatencySamples} deliveries",
+                $"p50 {Format(chat.LatencyP50Ms, "0.00")} ms, p99 {Format(chat.LatencyP99Ms, "0.00")} ms, max {Format(chat.LatencyMaxMs, "0.00")} ms; POST p50 {Format(chat.PostRoundTripP50Ms, "0.00")} ms; missing {chat.LatencyMissing}"));
+            rows.Add(("6 room chat", $"{chat.Posters} members posting in one room for {Format(chat.LoadSeconds)} s",
+                $"{Format(chat.PostsPerSecond)} posts/s ({chat.Posts}); {chat.ServerErrors} x 5xx, {chat.RateLimited} x 429, {chat.OtherErrors} other; POST p50 {Format(chat.LoadPostP50Ms, "0.00")} / p99 {Format(chat.LoadPostP99Ms, "0.00")} ms; {Format(chat.TableRequestsPerPost, "0.00")} table requests per post"));
+            rows.Add(("6 room chat", "under that load: post -> messageCreated at every member",
+                $"p50 {Format(chat.LoadDeliveryP50Ms, "0.00")} / p99 {Format(chat.LoadDeliveryP99Ms, "0.00")} ms; {chat.Deliveries}/{chat.ExpectedDeliveries} deliveries; {chat.MembersExactlyOnceInOrder}/{chat.Posters} members exactly once in seq order"));
         }
 
         if (report.Memory is { } mem)
         {
-            rows.Add(("6 memory", "working set: baseline / peak one-event fan-outs / peak all delivery",
+            rows.Add(("7 memory", "working set: baseline / peak one-event fan-outs / peak all delivery",
                 $"{Megabytes(mem.BaselineBytes)} / {Megabytes(mem.PeakDuringFanOutBytes)} / {Megabytes(mem.PeakDuringAllDeliveryStepsBytes)}"));
         }
 

@@ -1,8 +1,13 @@
+using Serverless.Core.Members;
+
 namespace Serverless.Core.Auth;
 
 /// <summary>Who is calling: user id (sub or oid), tenant (tid) and roles, all from a validated token.</summary>
 public sealed record CallerPrincipal(string UserId, string TenantId, IReadOnlySet<string> Roles)
 {
+    /// <summary>The member row read by <see cref="RequestAuthenticator.RequireAsync"/> (active); null when only the token was checked.</summary>
+    public Member? Membership { get; init; }
+
     public bool IsInRole(string role) => Roles.Contains(role);
 
     /// <summary>The token's email claim, when it has one: recorded as the user's address for the email channel.</summary>

@@ -44,7 +44,7 @@ public sealed class TokenValidator
         }
     }
 
-    /// <summary>The caller, or null when the token is missing, malformed, expired, or not ours.</summary>
+    /// <summary>The caller, or null when the token is missing, malformed, expired, not ours, or its claims are unusable.</summary>
     public async Task<CallerPrincipal?> ValidateAsync(string? token)
     {
         if (string.IsNullOrWhiteSpace(token) || token.Length > 16 * 1024)
@@ -53,47 +53,73 @@ public sealed class TokenValidator
         }
 
         var result = await _handler.ValidateTokenAsync(token, _parameters);
-        return result.IsValid ? ToPrincipal(result.ClaimsIdentity) : null;
+        return result.IsValid && result.SecurityToken is JsonWebToken jwt ? ToPrincipal(jwt.EncodedPayload) : null;
     }
 
-    internal static CallerPrincipal? ToPrincipal(ClaimsIdentity identity)
+    /// <summary>
+    /// Reads the identity from the raw JSON payload, where the claim types are still visible: sub (or oid) and tid must be
+    /// JSON strings that are usable ids, and roles grants only when it is a JSON array of strings (a bare string, a nested
+    /// array or a mixed array grants nothing), so no token shape the issuer did not intend can widen access.
+    /// </summary>
+    internal static CallerPrincipal? ToPrincipal(string encodedPayload)
     {
-        var userId = identity.FindFirst("sub")?.Value ?? identity.FindFirst("oid")?.Value;
-        var tenantId = identity.FindFirst("tid")?.Value;
-        if (!IsValidId(userId) || !IsValidId(tenantId))
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(Base64UrlEncoder.DecodeBytes(encodedPayload));
+        }
+        catch (Exception ex) when (ex is JsonException or FormatException or ArgumentException)
         {
             return null;
         }
 
-        var roles = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var claim in identity.FindAll("roles"))
+        using (document)
         {
-            // JsonWebTokenHandler yields one claim per array element; tolerate a JSON-encoded array too.
-            if (claim.Value.StartsWith('['))
+            var payload = document.RootElement;
+            if (payload.ValueKind != JsonValueKind.Object)
             {
-                try
-                {
-                    foreach (var role in JsonSerializer.Deserialize<string[]>(claim.Value) ?? [])
-                    {
-                        roles.Add(role);
-                    }
-                }
-                catch (JsonException)
-                {
-                    // A malformed roles claim grants nothing.
-                }
+                return null;
             }
-            else
-            {
-                roles.Add(claim.Value);
-            }
-        }
 
-        return new CallerPrincipal(userId!, tenantId!, roles) { Email = identity.FindFirst("email")?.Value };
+            var userId = payload.TryGetProperty("sub", out _) ? StringClaim(payload, "sub") : StringClaim(payload, "oid");
+            var tenantId = StringClaim(payload, "tid");
+            if (!IsValidId(userId) || !IsValidTenantId(tenantId))
+            {
+                return null;
+            }
+
+            var roles = new HashSet<string>(StringComparer.Ordinal);
+            if (payload.TryGetProperty("roles", out var claim) && claim.ValueKind == JsonValueKind.Array
+                && claim.EnumerateArray().All(r => r.ValueKind == JsonValueKind.String))
+            {
+                foreach (var role in claim.EnumerateArray())
+                {
+                    roles.Add(role.GetString()!);
+                }
+            }
+
+            return new CallerPrincipal(userId!, tenantId!, roles) { Email = StringClaim(payload, "email") };
+        }
     }
 
-    // Ids become Table keys and SignalR user ids: refuse characters that are not allowed in keys or that could collide with our separators.
-    internal static bool IsValidId(string? value) =>
+    private static string? StringClaim(JsonElement payload, string name) =>
+        payload.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    /// <summary>
+    /// Ids become Table keys, blob path segments and SignalR user ids: refuse characters that are not allowed in keys or
+    /// that could collide with our separators, and ids made only of dots ("." and ".." are path segments).
+    /// </summary>
+    public static bool IsValidId(string? value) =>
         !string.IsNullOrEmpty(value) && value.Length <= 128 &&
-        value.All(c => !char.IsControl(c) && c is not ('/' or '\\' or '#' or '?' or '|'));
+        value.All(c => !char.IsControl(c) && c is not ('/' or '\\' or '#' or '?' or '|')) &&
+        value.AsSpan().ContainsAnyExcept('.');
+
+    /// <summary>
+    /// A tenant id is an id that does not start with '_': that prefix names internal buckets (dead letters without a
+    /// tenant go to "_unknown"), which no token may reach.
+    /// </summary>
+    public static bool IsValidTenantId(string? value) => IsValidId(value) && !value!.StartsWith(ReservedTenantPrefix);
+
+    /// <summary>Partition keys starting with this belong to the product, never to a tenant.</summary>
+    public const char ReservedTenantPrefix = '_';
 }

@@ -134,5 +134,6 @@ public sealed class DeviceStore(StorageAccount account, TimeProvider time)
     }
 
     public static bool IsValidDeviceId(string? value) =>
-        !string.IsNullOrEmpty(value) && value.Length <= 128 && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':');
+        !string.IsNullOrEmpty(value) && value.Length <= 128 && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':') &&
+        value.AsSpan().ContainsAnyExcept('.'); // "." and ".." are path segments, not devices
 }

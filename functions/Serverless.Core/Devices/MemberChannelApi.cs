@@ -17,7 +17,6 @@ namespace Serverless.Core.Devices;
 /// </summary>
 public sealed class MemberChannelApi(
     RequestAuthenticator auth,
-    MemberStore members,
     DeviceStore devices,
     DeviceDeliveryStore deliveries,
     InboxStore inbox,
@@ -59,7 +58,6 @@ public sealed class MemberChannelApi(
         }
 
         limiter.Acquire(MemberChannelOperation.Register, caller.TenantId, caller.UserId, deviceId);
-        await members.RequireActiveAsync(caller.TenantId, caller.UserId, context.RequestAborted);
         var binding = await devices.RegisterAsync(caller.TenantId, caller.UserId, deviceId, body.Platform, body.PushProvider, token, context.RequestAborted);
         metrics.Registered(binding.Platform);
         return Results.Json(new { deviceId = binding.DeviceId, registeredAt = binding.RegisteredAt, lastSeenAt = binding.LastSeenAt }, ApiJson.Options);
@@ -68,7 +66,7 @@ public sealed class MemberChannelApi(
     /// <summary>POST /api/member/channel/device/unregister: 204; allowed for inactive members too, so they can clean up.</summary>
     public Task<IResult> UnregisterAsync(HttpContext context) => ApiEndpoint.RunAsync(context, logger, async () =>
     {
-        var caller = await auth.RequireAsync(context.Request);
+        var caller = await auth.RequireTokenAsync(context.Request);
         var body = await RequestBody.ReadJsonAsync<DeviceRequest>(context.Request, cancellationToken: context.RequestAborted);
         var deviceId = RequireDeviceId(body.DeviceId);
         var (removed, platform) = await devices.UnregisterAsync(caller.TenantId, caller.UserId, deviceId, context.RequestAborted);
@@ -162,11 +160,9 @@ public sealed class MemberChannelApi(
 
     private async Task<(Member Member, DeviceBinding Device)> RequireActiveDeviceAsync(CallerPrincipal caller, string deviceId, CancellationToken cancellationToken)
     {
-        var memberRead = members.RequireActiveAsync(caller.TenantId, caller.UserId, cancellationToken);
-        var deviceRead = devices.GetAsync(caller.TenantId, caller.UserId, deviceId, cancellationToken);
-        await Task.WhenAll(memberRead, deviceRead); // both observed: a 403 from the member check must not orphan the device read
-        var member = await memberRead;
-        var device = await deviceRead ?? throw DeviceNotFound();
+        // The authenticator has already refused an inactive member and kept the row it read.
+        var member = caller.Membership ?? throw new InvalidOperationException("The caller's membership was not checked.");
+        var device = await devices.GetAsync(caller.TenantId, caller.UserId, deviceId, cancellationToken) ?? throw DeviceNotFound();
         return (member, device);
     }
 

@@ -11,9 +11,14 @@ public sealed class FilesOptions
     [Range(1, 3650)]
     public int RetentionDays { get; set; } = 30;
 
-    /// <summary>Lifetime of the read-only download SAS returned with file metadata.</summary>
-    [Range(1, 7 * 24 * 60)]
-    public int DownloadUrlMinutes { get; set; } = 60;
+    /// <summary>
+    /// Lifetime of the read-only download SAS, issued fresh by every access-checked read (get, list, /content). At most 5
+    /// minutes, so a link outlives a removed member's or a deleted file's access by no more than that.
+    /// </summary>
+    [Range(1, MaxDownloadUrlMinutes)]
+    public int DownloadUrlMinutes { get; set; } = MaxDownloadUrlMinutes;
+
+    public const int MaxDownloadUrlMinutes = 5;
 
     /// <summary>Lifetime of the create/write SAS for a direct upload.</summary>
     [Range(1, 24 * 60)]

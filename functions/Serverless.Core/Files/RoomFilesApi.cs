@@ -12,6 +12,7 @@ using Serverless.Core.Http;
 using Serverless.Core.Notifications;
 using Serverless.Core.Realtime;
 using Serverless.Core.Rooms;
+using Serverless.Core.Rooms.Chat;
 using Azure.Data.Tables;
 using Serverless.Core.Storage;
 using Azure.Storage.Blobs;
@@ -34,6 +35,7 @@ public sealed class RoomFilesApi(
     RoomFileStore files,
     AuditLog audit,
     EventPublisher publisher,
+    RoomChatPublisher chat,
     IRealtimeSender realtime,
     IOptions<FilesOptions> options,
     TimeProvider time,
@@ -239,7 +241,13 @@ public sealed class RoomFilesApi(
 
         await rooms.RequireMemberAsync(caller, roomId, cancellationToken);
         var all = await files.ListAsync(caller.TenantId, roomId, kind, cancellationToken);
-        var items = all.Skip(offset).Take(limit).Select(RoomFileMetadata.From).ToList();
+        // Access was checked just now, so each listed file gets a fresh short-lived link (signed locally; no storage call).
+        var items = new List<RoomFileMetadata>(Math.Min(limit, all.Count));
+        foreach (var file in all.Skip(offset).Take(limit))
+        {
+            items.Add(await ViewAsync(file, cancellationToken));
+        }
+
         return Results.Json(new { items, total = all.Count, limit, offset }, ApiJson.Options);
     });
 
@@ -250,6 +258,22 @@ public sealed class RoomFilesApi(
         await rooms.RequireMemberAsync(caller, roomId, context.RequestAborted);
         var file = await RequireVisibleFileAsync(caller, roomId, fileId, context.RequestAborted);
         return Results.Json(await ViewAsync(file, context.RequestAborted), ApiJson.Options);
+    });
+
+    /// <summary>
+    /// GET /api/v1/rooms/{roomId}/files/{fileId}/content: a stable URL for clients that keep links. Checks membership and
+    /// the file at every call and answers 302 to a fresh read SAS of at most Files:DownloadUrlMinutes (≤ 5).
+    /// </summary>
+    public Task<IResult> ContentAsync(HttpContext context, string roomId, string fileId) => ApiEndpoint.RunAsync(context, logger, async () =>
+    {
+        var caller = await auth.RequireAsync(context.Request);
+        await rooms.RequireMemberAsync(caller, roomId, context.RequestAborted);
+        var file = await RequireVisibleFileAsync(caller, roomId, fileId, context.RequestAborted);
+        var view = await ViewAsync(file, context.RequestAborted);
+
+        // The redirect carries a signature: no shared cache may keep it past the access check it stands for.
+        context.Response.Headers.CacheControl = "no-store";
+        return Results.Redirect(view.DownloadUrl!, permanent: false);
     });
 
     /// <summary>DELETE /api/v1/rooms/{roomId}/files/{fileId}: the uploader or an OWNER; soft delete, 204.</summary>
@@ -432,16 +456,18 @@ public sealed class RoomFilesApi(
         return RoomFileMetadata.From(file) with { DownloadUrl = url.AbsoluteUri };
     }
 
-    /// <summary>fileUploaded to the room, fileUploadAck to the uploader, document.uploaded to the other members' inboxes.</summary>
+    /// <summary>fileUploaded to the room, fileUploadAck to the uploader, a kind "file" chat message, document.uploaded to the other members' inboxes.</summary>
     private async Task AnnounceUploadAsync(RoomMembership membership, RoomFile file, CancellationToken cancellationToken)
     {
         var metadata = RoomFileMetadata.From(file);
         await PushAsync(RealtimeMessage.ToGroup(RoomGroupSource.GroupName(file.RoomId), "fileUploaded", metadata));
         await PushAsync(RealtimeMessage.ToUser(RealtimeUser.Id(file.TenantId, file.UploaderId), "fileUploadAck", new { fileId = file.FileId, status = "ready" }));
+        await chat.PostFileAsync(membership, file, CancellationToken.None); // registered: its chat entry is written even if the client hangs up
         try
         {
             var members = await rooms.ListMembersAsync(file.TenantId, file.RoomId, cancellationToken);
-            var others = members.Select(m => m.UserId).Where(id => id != file.UploaderId).ToList();
+            // Members who muted the room get no notification; they still see the file in the room.
+            var others = members.Where(m => !m.Muted && m.UserId != file.UploaderId).Select(m => m.UserId).ToList();
             await publisher.PublishInternalAsync(
                 file.TenantId,
                 file.UploaderId,

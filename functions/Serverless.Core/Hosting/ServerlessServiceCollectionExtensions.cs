@@ -14,6 +14,7 @@ using Serverless.Core.Notifications;
 using Serverless.Core.Notifications.Templates;
 using Serverless.Core.Realtime;
 using Serverless.Core.Rooms;
+using Serverless.Core.Rooms.Chat;
 using Serverless.Core.Files;
 using Azure;
 using Azure.Data.Tables;
@@ -80,6 +81,7 @@ public static class ServerlessServiceCollectionExtensions
         services.AddSingleton<RoomFilePurge>();
         services.AddScoped<RoomsApi>();
         services.AddScoped<RoomFilesApi>();
+        services.AddRoomChat();
         return services;
     }
 }

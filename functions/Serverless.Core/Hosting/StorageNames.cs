@@ -28,6 +28,7 @@ public static class StorageNames
     public const string TicketsTable = "supporttickets";
     public const string RoomsTable = "rooms";
     public const string RoomFilesTable = "roomfiles";
+    public const string RoomMessagesTable = "roommessages";
     public const string AuditTable = "audit";
     public const string PreferencesTable = "notificationpreferences";
     public const string ChannelDeliveriesTable = "channeldeliveries";

@@ -17,6 +17,7 @@ public sealed class StorageProvisioner(StorageAccount account, ILogger<StoragePr
         StorageNames.InboxTable, StorageNames.IdempotencyTable, StorageNames.DeadLetterTable, StorageNames.ProcessingErrorTable,
         StorageNames.CleanupStateTable, StorageNames.MembersTable, StorageNames.DevicesTable, StorageNames.DeviceAcksTable,
         StorageNames.TicketsTable, StorageNames.RoomsTable, StorageNames.RoomFilesTable, StorageNames.AuditTable,
+        StorageNames.RoomMessagesTable,
         StorageNames.PreferencesTable, StorageNames.ChannelDeliveriesTable, StorageNames.DigestTable,
     ];
 

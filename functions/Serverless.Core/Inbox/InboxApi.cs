@@ -44,22 +44,30 @@ public sealed class InboxApi(RequestAuthenticator auth, InboxStore inbox, Cursor
             return Results.Json(new InboxPage(items, next, counter.Unread, counter.Seq), ApiJson.Options);
         }
 
-        var afterRowKey = position is not null && position.StartsWith("d:", StringComparison.Ordinal) ? position[2..] : null;
-        var listing = inbox.ListNewestFirstAsync(caller.TenantId, caller.UserId, filter, afterRowKey, limit, context.RequestAborted);
         var counterRead = inbox.ReadCounterAsync(InboxKeys.Partition(caller.TenantId, caller.UserId), context.RequestAborted);
-        var (page, more) = await listing;
+        long fromSeq;
+        if (position is not null && position.StartsWith("d:", StringComparison.Ordinal))
+        {
+            // The cursor names the last row key seen (or scanned to); the page continues below it.
+            fromSeq = InboxKeys.SeqFromRowKey(position[2..]) - 1;
+        }
+        else
+        {
+            fromSeq = (await counterRead).Seq;
+        }
+
+        var (page, continueBelow) = await inbox.ListNewestFirstAsync(caller.TenantId, caller.UserId, filter, fromSeq, limit, context.RequestAborted);
         var latest = await counterRead;
-        var nextCursor = more ? cursors.Protect(CursorPurpose, subject, "d:" + InboxKeys.NotificationRowKey(page[^1].Seq)) : null;
+        var nextCursor = continueBelow is { } below ? cursors.Protect(CursorPurpose, subject, "d:" + InboxKeys.NotificationRowKey(below)) : null;
         return Results.Json(new InboxPage(page, nextCursor, latest.Unread, latest.Seq), ApiJson.Options);
     });
 
-    /// <summary>GET /api/v1/notifications/unread: the count and up to 20 newest unread.</summary>
+    /// <summary>GET /api/v1/notifications/unread: the count and up to 20 newest unread among the latest <see cref="InboxStore.ScanWindow"/>.</summary>
     public Task<IResult> UnreadAsync(HttpContext context) => ApiEndpoint.RunAsync(context, logger, async () =>
     {
         var caller = await auth.RequireAsync(context.Request);
-        var listing = inbox.ListNewestFirstAsync(caller.TenantId, caller.UserId, new InboxFilter(true, null, null), null, 20, context.RequestAborted);
         var counter = await inbox.ReadCounterAsync(InboxKeys.Partition(caller.TenantId, caller.UserId), context.RequestAborted);
-        var (items, _) = await listing;
+        var (items, _) = await inbox.ListNewestFirstAsync(caller.TenantId, caller.UserId, new InboxFilter(true, null, null), counter.Seq, 20, context.RequestAborted);
         return Results.Json(new { count = counter.Unread, items, seq = counter.Seq }, ApiJson.Options);
     });
 
@@ -94,17 +102,18 @@ public sealed class InboxApi(RequestAuthenticator auth, InboxStore inbox, Cursor
         return Results.NoContent();
     });
 
-    /// <summary>POST /api/v1/notifications/mark-all-read: {"updated": n}.</summary>
+    /// <summary>POST /api/v1/notifications/mark-all-read: {"updated": n, "more": bool}.</summary>
     public Task<IResult> MarkAllReadAsync(HttpContext context) => ApiEndpoint.RunAsync(context, logger, async () =>
     {
         var caller = await auth.RequireAsync(context.Request);
-        var (ids, counter) = await inbox.MarkAllReadAsync(caller.TenantId, caller.UserId, context.RequestAborted);
+        var (ids, counter, more) = await inbox.MarkAllReadAsync(caller.TenantId, caller.UserId, context.RequestAborted);
         if (ids.Count > 0)
         {
             await PushAsync(caller, "notificationsRead", new NotificationsReadMessage(ids, counter.Unread, counter.Seq));
         }
 
-        return Results.Json(new { updated = ids.Count }, ApiJson.Options);
+        // more: unread rows beyond one call's bound are left; calling again continues.
+        return Results.Json(new { updated = ids.Count, more }, ApiJson.Options);
     });
 
     /// <summary>DELETE /api/v1/notifications/{id}: 204.</summary>

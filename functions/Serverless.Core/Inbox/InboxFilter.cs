@@ -9,6 +9,9 @@ public sealed record InboxFilter(bool UnreadOnly, string? Type, string? Priority
 {
     public static readonly InboxFilter None = new(false, null, null);
 
+    /// <summary>True when no filter was asked for (only expired rows are left out).</summary>
+    public bool IsNone => !UnreadOnly && Type is null && Priority is null;
+
     public string ToODataSuffix()
     {
         var suffix = "";

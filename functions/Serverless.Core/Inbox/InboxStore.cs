@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using Serverless.Core.Hosting;
+using Serverless.Core.Http;
 using Serverless.Core.Notifications;
 using Azure;
 using Azure.Data.Tables;
@@ -24,7 +25,7 @@ public sealed record DeliveryResult(DeliveryStatus Status, InboxItem? Item, Inbo
 /// </summary>
 public sealed class InboxStore
 {
-    private const int MaxAttempts = 8;
+    private const int MaxAttempts = 10;
     private const int CounterCacheLimit = 100_000;
 
     private readonly TableClient _table;
@@ -40,8 +41,9 @@ public sealed class InboxStore
     // existing one. The score follows what misses turn out to be, so the cheaper strategy wins for the traffic at hand.
     private int _newUserScore;
 
-    // Serialises deliveries to the same user inside this process so they do not fight over the counter ETag.
-    private readonly SemaphoreSlim[] _stripes = Enumerable.Range(0, 256).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
+    // Serialises every counter write to the same user inside this process (deliveries, reads, deletes) so they never fight
+    // over the counter ETag here; only writers in other instances can still race, and those back off with jitter.
+    private readonly SemaphoreSlim[] _stripes = Enumerable.Range(0, 1024).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
 
     public InboxStore(StorageAccount account, TimeProvider time, IOptions<NotificationOptions> options)
     {
@@ -55,9 +57,7 @@ public sealed class InboxStore
     public async Task<DeliveryResult> DeliverAsync(string tenantId, string userId, NewNotification notification, CancellationToken cancellationToken)
     {
         var pk = InboxKeys.Partition(tenantId, userId);
-        var stripe = _stripes[(uint)StringComparer.Ordinal.GetHashCode(pk) % (uint)_stripes.Length];
-        await stripe.WaitAsync(cancellationToken);
-        try
+        using (await LockAsync(pk, cancellationToken))
         {
             var mayGuessNew = true;
             for (var attempt = 1; ; attempt++)
@@ -163,12 +163,10 @@ public sealed class InboxStore
                     {
                         return new DeliveryResult(DeliveryStatus.AlreadyDelivered, null, await ReadCounterAsync(pk, cancellationToken), false, false);
                     }
+
+                    await BackoffAsync(attempt, cancellationToken);
                 }
             }
-        }
-        finally
-        {
-            stripe.Release();
         }
     }
 
@@ -213,53 +211,111 @@ public sealed class InboxStore
         return entity is null || IsExpired(entity) ? null : InboxItem.FromEntity(entity);
     }
 
-    /// <summary>Newest first, starting after <paramref name="afterRowKey"/>; returns up to <paramref name="limit"/> items and whether more exist.</summary>
-    public async Task<(IReadOnlyList<InboxItem> Items, bool More)> ListNewestFirstAsync(
-        string tenantId, string userId, InboxFilter filter, string? afterRowKey, int limit, CancellationToken cancellationToken)
+    /// <summary>
+    /// Newest first, at or below <paramref name="fromSeq"/>: one range query over at most <see cref="ScanWindow"/> sequence
+    /// numbers with the filter applied by the service and <c>$top</c> = limit + 1, so the work is bounded whatever the data.
+    /// A page that comes back short (filtered-out, deleted or expired rows) still names where to go on:
+    /// <c>ContinueBelowSeq</c> (null at the oldest end).
+    /// </summary>
+    public async Task<(IReadOnlyList<InboxItem> Items, long? ContinueBelowSeq)> ListNewestFirstAsync(
+        string tenantId, string userId, InboxFilter filter, long fromSeq, int limit, CancellationToken cancellationToken)
     {
+        if (fromSeq < 1)
+        {
+            return ([], null);
+        }
+
         var pk = InboxKeys.Partition(tenantId, userId);
-        var lower = afterRowKey ?? InboxKeys.NotificationPrefix;
-        var query = TableClient.CreateQueryFilter($"PartitionKey eq {pk} and RowKey gt {lower} and RowKey lt {InboxKeys.NotificationUpperBound} and ExpiresAt gt {_time.GetUtcNow()}")
-                    + filter.ToODataSuffix();
+        var low = Math.Max(1, fromSeq - ScanWindow + 1);
+        var query = RangeFilter(pk, low, fromSeq) + filter.ToODataSuffix();
         var (entities, more) = await _table.QueryLimitAsync(query, null, limit, cancellationToken);
-        return (entities.Select(InboxItem.FromEntity).ToArray(), more);
+        var items = entities.Select(InboxItem.FromEntity).ToArray();
+        long? next = more ? items[^1].Seq : low > 1 ? low : null;
+        return (items, next);
     }
 
     /// <summary>
-    /// Oldest first after <paramref name="afterSeq"/>. Sequence numbers are dense per user, so a window of sequence
-    /// numbers is a bounded key range; rows deleted or expired inside it simply are not there, nothing is skipped.
+    /// Oldest first after <paramref name="afterSeq"/>. Sequence numbers are dense per user, so a window of sequence numbers
+    /// is a bounded key range; rows deleted, expired or filtered out inside it are simply not there. At most three
+    /// requests whatever the data (the counter and two range queries), never a loop with the partition:
+    /// unfiltered, the window is <paramref name="limit"/> sequence numbers, and a short page looks ahead with one key-only
+    /// query over <see cref="ScanWindow"/> so that a long run of deleted rows costs one poll, not many; filtered, one
+    /// key-only query over <see cref="ScanWindow"/> finds the matching keys and one more fetches the oldest
+    /// <paramref name="limit"/> of them. ScannedTo is the afterSeq to ask from next.
     /// </summary>
     public async Task<(IReadOnlyList<InboxItem> Items, long ScannedTo, InboxCounter Counter)> ListAfterSeqAsync(
         string tenantId, string userId, InboxFilter filter, long afterSeq, int limit, CancellationToken cancellationToken)
     {
         var pk = InboxKeys.Partition(tenantId, userId);
-        var counter = await ReadCounterAsync(pk, cancellationToken);
-        var items = new List<InboxItem>(limit);
-        var position = afterSeq;
-        while (items.Count < limit && position < counter.Seq)
-        {
-            var low = position + 1;
-            var high = Math.Min(counter.Seq, position + (limit - items.Count));
-            var query = TableClient.CreateQueryFilter($"PartitionKey eq {pk} and RowKey ge {InboxKeys.NotificationRowKey(high)} and RowKey le {InboxKeys.NotificationRowKey(low)} and ExpiresAt gt {_time.GetUtcNow()}")
-                        + filter.ToODataSuffix();
-            var window = new List<InboxItem>();
-            await foreach (var entity in _table.QueryAsync<TableEntity>(query, cancellationToken: cancellationToken))
-            {
-                window.Add(InboxItem.FromEntity(entity));
-            }
 
-            window.Reverse();
-            items.AddRange(window);
-            position = high;
+        // Read before the range: every row up to counter.Seq is committed (same transaction), so ScannedTo never passes a row still to come.
+        var counter = await ReadCounterAsync(pk, cancellationToken);
+        if (afterSeq >= counter.Seq)
+        {
+            return ([], afterSeq, counter);
         }
 
-        return (items, position, counter);
+        var low = afterSeq + 1;
+        var suffix = filter.ToODataSuffix();
+        if (filter.IsNone)
+        {
+            var high = Math.Min(counter.Seq, afterSeq + limit);
+            var rows = await QueryRangeAsync(RangeFilter(pk, low, high), null, cancellationToken);
+            var items = rows.Select(InboxItem.FromEntity).Reverse().ToList();
+            var scannedTo = high;
+            if (items.Count < limit && high < counter.Seq)
+            {
+                var aheadTo = Math.Min(counter.Seq, high + ScanWindow);
+                var ahead = await QueryRangeAsync(RangeFilter(pk, high + 1, aheadTo), ["RowKey"], cancellationToken);
+
+                // Keys come newest first: the last is the next row that exists; the next page starts just before it.
+                scannedTo = ahead.Count == 0 ? aheadTo : InboxKeys.SeqFromRowKey(ahead[^1].RowKey) - 1;
+            }
+
+            return (items, scannedTo, counter);
+        }
+
+        var windowHigh = Math.Min(counter.Seq, afterSeq + ScanWindow);
+        var keys = await QueryRangeAsync(RangeFilter(pk, low, windowHigh) + suffix, ["RowKey"], cancellationToken);
+        if (keys.Count == 0)
+        {
+            return ([], windowHigh, counter);
+        }
+
+        // The page ends at the limit-th oldest match (keys are newest first), or at the window's end when fewer match.
+        var pageHigh = keys.Count > limit ? InboxKeys.SeqFromRowKey(keys[^limit].RowKey) : windowHigh;
+        var matches = await QueryRangeAsync(RangeFilter(pk, low, pageHigh) + suffix, null, cancellationToken);
+        var page = matches.Select(InboxItem.FromEntity).Reverse().Take(limit).ToList();
+        return (page, pageHigh, counter);
+    }
+
+    /// <summary>Sequence numbers one list request looks at, at most: bounds the service's scan and what comes back.</summary>
+    public const int ScanWindow = 1000;
+
+    private string RangeFilter(string pk, long lowSeq, long highSeq) =>
+        TableClient.CreateQueryFilter($"PartitionKey eq {pk} and RowKey ge {InboxKeys.NotificationRowKey(highSeq)} and RowKey le {InboxKeys.NotificationRowKey(lowSeq)} and ExpiresAt gt {_time.GetUtcNow()}");
+
+    /// <summary>Every row of a key range holding at most <see cref="ScanWindow"/> rows: one request, unless the service cuts a page short.</summary>
+    private async Task<List<TableEntity>> QueryRangeAsync(string filter, IEnumerable<string>? select, CancellationToken cancellationToken)
+    {
+        var rows = new List<TableEntity>();
+        string? continuation = null;
+        do
+        {
+            var page = await _table.QueryPageAsync(filter, select, ScanWindow, continuation, cancellationToken);
+            rows.AddRange(page.Items);
+            continuation = page.ContinuationToken;
+        }
+        while (continuation is not null);
+
+        return rows;
     }
 
     /// <summary>Marks one notification read; false when it does not exist (or is expired). Returns the counter after the change.</summary>
     public async Task<(bool Found, bool Changed, InboxCounter Counter)> MarkReadAsync(string tenantId, string userId, long seq, CancellationToken cancellationToken)
     {
         var pk = InboxKeys.Partition(tenantId, userId);
+        using var held = await LockAsync(pk, cancellationToken);
         for (var attempt = 1; ; attempt++)
         {
             var entity = await _table.GetEntityOrDefaultAsync(pk, InboxKeys.NotificationRowKey(seq), cancellationToken: cancellationToken);
@@ -287,56 +343,85 @@ public sealed class InboxStore
                 Remember(pk, next);
                 return (true, true, next);
             }
-            catch (RequestFailedException ex) when (ex.Status is 412 or 404 && attempt < MaxAttempts)
-            {
-                _counters.TryRemove(pk, out _);
-            }
-        }
-    }
-
-    /// <summary>Marks every unread notification read, 99 per transaction (plus the counter). Returns the ids changed.</summary>
-    public async Task<(IReadOnlyList<string> Ids, InboxCounter Counter)> MarkAllReadAsync(string tenantId, string userId, CancellationToken cancellationToken)
-    {
-        var pk = InboxKeys.Partition(tenantId, userId);
-        var ids = new List<string>();
-        var query = TableClient.CreateQueryFilter($"PartitionKey eq {pk} and RowKey gt {InboxKeys.NotificationPrefix} and RowKey lt {InboxKeys.NotificationUpperBound} and IsRead eq {false}");
-        var counter = await CachedOrReadCounterAsync(pk, cancellationToken);
-        for (var guard = 0; guard < 10_000; guard++)
-        {
-            var page = await _table.QueryPageAsync(query, ["PartitionKey", "RowKey", "IsRead"], 99, null, cancellationToken);
-            if (page.Items.Count == 0)
-            {
-                break;
-            }
-
-            var now = _time.GetUtcNow();
-            var next = counter with { Unread = Math.Max(0, counter.Unread - page.Items.Count) };
-            var actions = page.Items
-                .Select(e => new TableTransactionAction(TableTransactionActionType.UpdateMerge, new TableEntity(pk, e.RowKey) { ["IsRead"] = true, ["ReadAt"] = now }, e.ETag))
-                .Append(new TableTransactionAction(TableTransactionActionType.UpdateMerge, CounterUpdate(pk, next), counter.ETag ?? ETag.All))
-                .ToList();
-            try
-            {
-                var etags = await _table.SubmitValidatedTransactionAsync(actions, cancellationToken);
-                counter = next with { ETag = etags[^1] };
-                Remember(pk, counter);
-                ids.AddRange(page.Items.Select(e => InboxKeys.SeqFromRowKey(e.RowKey).ToString(System.Globalization.CultureInfo.InvariantCulture)));
-            }
             catch (RequestFailedException ex) when (ex.Status is 412 or 404)
             {
-                // A delivery or another tab moved something: re-read and go again.
-                _counters.TryRemove(pk, out _);
-                counter = await ReadCounterAsync(pk, cancellationToken);
+                await ConflictAsync(pk, ex, attempt, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Marks every unread notification up to the current sequence number read: one key-only query (pages of 1,000) and
+    /// one transaction per 99 rows plus the counter, at most <see cref="MaxMarkAllReadBatches"/> of them per call
+    /// (More says whether unread rows were left for the next call). Returns the ids changed.
+    /// </summary>
+    public async Task<(IReadOnlyList<string> Ids, InboxCounter Counter, bool More)> MarkAllReadAsync(string tenantId, string userId, CancellationToken cancellationToken)
+    {
+        var pk = InboxKeys.Partition(tenantId, userId);
+
+        // A fresh read: another instance may have delivered past this one's cached sequence number.
+        var counter = await ReadCounterAsync(pk, cancellationToken);
+        var query = TableClient.CreateQueryFilter($"PartitionKey eq {pk} and RowKey ge {InboxKeys.NotificationRowKey(Math.Max(1, counter.Seq))} and RowKey lt {InboxKeys.NotificationUpperBound} and IsRead eq {false}");
+        var unread = new List<TableEntity>();
+        string? continuation = null;
+        do
+        {
+            var page = await _table.QueryPageAsync(query, ["RowKey"], ScanWindow, continuation, cancellationToken);
+            unread.AddRange(page.Items);
+            continuation = page.ContinuationToken;
+        }
+        while (continuation is not null && unread.Count < MarkAllReadBatchSize * MaxMarkAllReadBatches);
+
+        var more = continuation is not null || unread.Count > MarkAllReadBatchSize * MaxMarkAllReadBatches;
+        var ids = new List<string>(unread.Count);
+        foreach (var batch in unread.Take(MarkAllReadBatchSize * MaxMarkAllReadBatches).Chunk(MarkAllReadBatchSize))
+        {
+            // One batch at a time under the user's lock, so deliveries and single reads interleave with a long mark-all.
+            using var held = await LockAsync(pk, cancellationToken);
+            var rows = batch.ToList();
+            for (var attempt = 1; rows.Count > 0; attempt++)
+            {
+                counter = await CachedOrReadCounterAsync(pk, cancellationToken);
+                var now = _time.GetUtcNow();
+                var next = counter with { Unread = Math.Max(0, counter.Unread - rows.Count) };
+                var actions = rows
+                    .Select(e => new TableTransactionAction(TableTransactionActionType.UpdateMerge, new TableEntity(pk, e.RowKey) { ["IsRead"] = true, ["ReadAt"] = now }, e.ETag))
+                    .Append(new TableTransactionAction(TableTransactionActionType.UpdateMerge, CounterUpdate(pk, next), counter.ETag ?? ETag.All))
+                    .ToList();
+                try
+                {
+                    var etags = await _table.SubmitValidatedTransactionAsync(actions, cancellationToken);
+                    counter = next with { ETag = etags[^1] };
+                    Remember(pk, counter);
+                    ids.AddRange(rows.Select(e => InboxKeys.SeqFromRowKey(e.RowKey).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                    break;
+                }
+                catch (TableTransactionFailedException ex) when (ex.FailedTransactionActionIndex is { } index && index < rows.Count && ex.Status is 404 or 412)
+                {
+                    // That row was read or deleted by someone else meanwhile: it is no longer ours to count.
+                    rows.RemoveAt(index);
+                }
+                catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+                {
+                    await ConflictAsync(pk, ex, attempt, cancellationToken);
+                }
             }
         }
 
-        return (ids, counter);
+        return (ids, counter, more);
     }
+
+    /// <summary>Rows per mark-all-read transaction: 99 and the counter make 100 operations.</summary>
+    public const int MarkAllReadBatchSize = 99;
+
+    /// <summary>Transactions one mark-all-read call commits at most (9,900 rows).</summary>
+    public const int MaxMarkAllReadBatches = 100;
 
     /// <summary>Deletes one notification (adjusting the unread count); false when it does not exist.</summary>
     public async Task<(bool Found, InboxCounter Counter)> DeleteAsync(string tenantId, string userId, long seq, CancellationToken cancellationToken)
     {
         var pk = InboxKeys.Partition(tenantId, userId);
+        using var held = await LockAsync(pk, cancellationToken);
         for (var attempt = 1; ; attempt++)
         {
             var entity = await _table.GetEntityOrDefaultAsync(pk, InboxKeys.NotificationRowKey(seq), ["PartitionKey", "RowKey", "IsRead", "ExpiresAt"], cancellationToken);
@@ -365,16 +450,62 @@ public sealed class InboxStore
 
                 return (true, next);
             }
-            catch (RequestFailedException ex) when (ex.Status is 412 or 404 && attempt < MaxAttempts)
+            catch (RequestFailedException ex) when (ex.Status is 412 or 404)
             {
-                _counters.TryRemove(pk, out _);
+                await ConflictAsync(pk, ex, attempt, cancellationToken);
             }
         }
+    }
+
+    /// <summary>
+    /// After a lost ETag race: forget the cached counter and wait a random, growing while (full jitter) before the next
+    /// attempt, so writers from other instances spread out instead of colliding again; after
+    /// <see cref="MaxAttempts"/> the caller gets 503 INBOX_BUSY with Retry-After, never a 500.
+    /// </summary>
+    private async Task ConflictAsync(string pk, RequestFailedException ex, int attempt, CancellationToken cancellationToken)
+    {
+        _counters.TryRemove(pk, out _);
+        if (attempt >= MaxAttempts)
+        {
+            throw new ApiException(503, "INBOX_BUSY", "The inbox is being changed by many writers at once; retry shortly.") { Headers = { ["Retry-After"] = "1" } };
+        }
+
+        // The item itself changed (read or deleted by another request): re-read it at once, no wait needed.
+        if (ex is TableTransactionFailedException { FailedTransactionActionIndex: 0 })
+        {
+            return;
+        }
+
+        await BackoffAsync(attempt, cancellationToken);
+    }
+
+    /// <summary>A random wait that grows with the attempt (real time: it spaces out storage calls, whatever clock the app reads).</summary>
+    private static Task BackoffAsync(int attempt, CancellationToken cancellationToken)
+    {
+        var ceiling = Math.Min(MaxBackoffMilliseconds, BaseBackoffMilliseconds << Math.Min(attempt, 10));
+        return Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(ceiling / 4, ceiling + 1)), cancellationToken);
+    }
+
+    private const int BaseBackoffMilliseconds = 10;
+    private const int MaxBackoffMilliseconds = 1000;
+
+    /// <summary>Holds the user's stripe: this instance's writes to one user's counter go one at a time, so they never race each other.</summary>
+    private async Task<StripeLock> LockAsync(string pk, CancellationToken cancellationToken)
+    {
+        var stripe = _stripes[(uint)StringComparer.Ordinal.GetHashCode(pk) % (uint)_stripes.Length];
+        await stripe.WaitAsync(cancellationToken);
+        return new StripeLock(stripe);
+    }
+
+    private readonly struct StripeLock(SemaphoreSlim stripe) : IDisposable
+    {
+        public void Dispose() => stripe.Release();
     }
 
     /// <summary>Clears the held-back-push flag and returns the counter, or null when nothing was held back.</summary>
     public async Task<InboxCounter?> ClearPushSuppressionAsync(string partitionKey, CancellationToken cancellationToken)
     {
+        using var held = await LockAsync(partitionKey, cancellationToken);
         for (var attempt = 1; attempt <= MaxAttempts; attempt++)
         {
             _counters.TryRemove(partitionKey, out _);
@@ -394,7 +525,8 @@ public sealed class InboxStore
             }
             catch (RequestFailedException ex) when (ex.IsConcurrencyConflict())
             {
-                // A delivery moved the counter; read again.
+                // A delivery in another instance moved the counter; read again after a while.
+                await BackoffAsync(attempt, cancellationToken);
             }
         }
 

@@ -26,6 +26,12 @@ public sealed class MembersApi(
             throw ApiException.BadRequest("VALIDATION_ERROR", $"'userId' must be 1 to {MaxIdLength} characters without '/', '\\', '#', '?', '|' or control characters.");
         }
 
+        if (string.Equals(userId, caller.UserId, StringComparison.Ordinal))
+        {
+            // Otherwise an admin could reinstate or re-promote themselves; another admin must make the change.
+            throw ApiException.Forbidden("SELF_CHANGE_FORBIDDEN", "You cannot change your own membership status or role.");
+        }
+
         var body = await RequestBody.ReadJsonAsync<MemberUpdate>(context.Request, cancellationToken: context.RequestAborted);
         if (body.Status is null && body.Role is null)
         {

@@ -43,7 +43,7 @@ public sealed class EventPublisher(
     public async Task<string> PublishAsync(CallerPrincipal caller, byte[] body, string? idempotencyKey, CancellationToken cancellationToken)
     {
         var request = RequestBody.ParseJson<PublishRequest>(body);
-        var envelope = Validate(caller, request);
+        var envelope = Validate(caller, request, allowInternal: false);
 
         if (string.IsNullOrEmpty(idempotencyKey))
         {
@@ -140,19 +140,20 @@ public sealed class EventPublisher(
             null,
             null,
             null);
-        var envelope = Validate(new CallerPrincipal(actorId, tenantId, new HashSet<string>()), request);
+        var envelope = Validate(new CallerPrincipal(actorId, tenantId, new HashSet<string>()), request, allowInternal: true);
         await EnqueueAsync(envelope, cancellationToken);
         return envelope.EventId;
     }
 
-    private EventEnvelope Validate(CallerPrincipal caller, PublishRequest request)
+    private EventEnvelope Validate(CallerPrincipal caller, PublishRequest request, bool allowInternal)
     {
         if (string.IsNullOrWhiteSpace(request.Type))
         {
             throw ApiException.BadRequest("VALIDATION_ERROR", "'type' is required.");
         }
 
-        if (!catalog.TryGet(request.Type, out var template))
+        // An internal type answers exactly like a missing one: producers cannot speak for the product.
+        if (!catalog.TryGet(request.Type, out var template) || (template.IsInternal && !allowInternal))
         {
             throw ApiException.BadRequest("UNKNOWN_TYPE", $"Unknown notification type '{Truncate(request.Type)}'.");
         }

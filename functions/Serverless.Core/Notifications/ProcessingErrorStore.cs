@@ -17,7 +17,7 @@ public sealed class ProcessingErrorStore(StorageAccount account, TimeProvider ti
             await _table.UpsertEntityAsync(
                 new TableEntity(envelope.EventId, envelope.Chunk)
                 {
-                    ["Error"] = Describe(error),
+                    ["Error"] = Summarize(error),
                     ["DequeueCount"] = dequeueCount,
                     ["At"] = time.GetUtcNow(),
                 },
@@ -36,16 +36,21 @@ public sealed class ProcessingErrorStore(StorageAccount account, TimeProvider ti
         return entity?.GetString("Error");
     }
 
-    // Type and message only: stack traces and inner details stay in the logs, not in a table admins can read.
-    private static string Describe(Exception error)
+    /// <summary>
+    /// What a tenant admin reads in a dead letter: a short, fixed summary by kind of failure. Exception types, messages
+    /// (which name blobs, tables and hosts) and stack traces stay in the logs, where the queue trigger writes the full
+    /// exception for operators with every failed delivery.
+    /// </summary>
+    internal static string Summarize(Exception error)
     {
         var root = error is AggregateException { InnerExceptions.Count: > 0 } aggregate ? aggregate.InnerExceptions[0] : error;
-        var text = $"{root.GetType().Name}: {root.Message}";
-        if (error is AggregateException)
+        return root switch
         {
-            text = error.Message + " First: " + text;
-        }
-
-        return text.Length <= 2000 ? text : text[..2000];
+            RequestFailedException { Status: 0 } => "Storage could not be reached.",
+            RequestFailedException failed => $"A storage request failed with status {failed.Status}.",
+            TimeoutException or OperationCanceledException => "Processing timed out.",
+            System.Text.Json.JsonException or FormatException or InvalidDataException => "The event could not be read.",
+            _ => "Processing failed.",
+        };
     }
 }

@@ -76,22 +76,24 @@ public sealed class RoomStore(StorageAccount account, TimeProvider time)
         {
             if (RoomRoleWireNames.TryParse(row.GetString("Role"), out var role))
             {
-                members.Add(new RoomMember(row.RowKey[MemberPrefix.Length..], role, row.GetDateTimeOffset("AddedAt") ?? DateTimeOffset.UnixEpoch));
+                members.Add(new RoomMember(row.RowKey[MemberPrefix.Length..], role, row.GetDateTimeOffset("AddedAt") ?? DateTimeOffset.UnixEpoch, row.GetBoolean("Muted") == true));
             }
         }
 
         return members;
     }
 
-    /// <summary>The rooms a user is a member of (from the per-user index), with the user's role.</summary>
-    public async Task<IReadOnlyList<(string RoomId, string Name, RoomRole Role)>> ListRoomsOfUserAsync(string tenantId, string userId, CancellationToken cancellationToken)
+    /// <summary>
+    /// One page of the rooms a user is a member of (from the per-user index, in room-id order after <paramref name="afterRoomId"/>),
+    /// with the user's role: one range query of at most <paramref name="limit"/> + 1 rows and one point read per listed room.
+    /// </summary>
+    public async Task<RoomIndexPage> ListRoomsOfUserAsync(string tenantId, string userId, string? afterRoomId, int limit, CancellationToken cancellationToken)
     {
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {UserPartition(tenantId, userId)}");
-        var entries = new List<TableEntity>();
-        await foreach (var row in Table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
-        {
-            entries.Add(row);
-        }
+        var partition = UserPartition(tenantId, userId);
+        var filter = afterRoomId is null
+            ? TableClient.CreateQueryFilter($"PartitionKey eq {partition}")
+            : TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey gt {afterRoomId}");
+        var (entries, more) = await Table.QueryLimitAsync(filter, null, limit, cancellationToken);
 
         // The index is written after the room's own transaction, so it can lag (a client hanging up, a remove racing a
         // role change). The member row in the room's partition is the truth: keep what it confirms, drop what it does not.
@@ -107,7 +109,22 @@ public sealed class RoomStore(StorageAccount account, TimeProvider time)
             return null;
         }));
 
-        return confirmed.OfType<(string RoomId, string Name, RoomRole Role)>().ToList();
+        return new RoomIndexPage(confirmed.OfType<(string RoomId, string Name, RoomRole Role)>().ToList(), more ? entries[^1].RowKey : null);
+    }
+
+    /// <summary>Mutes or unmutes the room's notifications for one member; false when the user is not (or no longer) a member.</summary>
+    public async Task<bool> SetMutedAsync(string tenantId, string roomId, string userId, bool muted, CancellationToken cancellationToken)
+    {
+        try
+        {
+            // A merge on the member row only: a role change keeps the flag, a removal drops it with the row.
+            await Table.UpdateEntityAsync(new TableEntity(RoomPartition(tenantId, roomId), MemberPrefix + userId) { ["Muted"] = muted }, ETag.All, TableUpdateMode.Merge, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.IsNotFound())
+        {
+            return false;
+        }
     }
 
     /// <summary>Adds the user or changes their role; 409 LAST_OWNER when it would demote the room's last owner.</summary>

@@ -59,6 +59,16 @@ public sealed class BenchmarkSmokeTests
             Assert.True(reads.TenthPageP50Ms > 0 && reads.TenthPageP99Ms >= reads.TenthPageP50Ms);
             Assert.True(reads.TableRequestsPerFirstPage >= 1 && reads.TableRequestsPerTenthPage >= 1);
 
+            var chat = Assert.IsType<RoomChatResult>(report.RoomChat);
+            Assert.Equal(10 * 10, chat.LatencySamples);
+            Assert.Equal(0, chat.LatencyMissing);
+            Assert.True(chat.LatencyP50Ms > 0 && chat.LatencyP99Ms >= chat.LatencyP50Ms && chat.LatencyMaxMs >= chat.LatencyP99Ms);
+            Assert.True(chat.Posts > 0 && chat.PostsPerSecond > 0);
+            Assert.Equal(0, chat.ServerErrors);
+            Assert.Equal(chat.Posts * chat.Posters, chat.ExpectedDeliveries);
+            Assert.Equal(chat.ExpectedDeliveries, chat.Deliveries);
+            Assert.Equal(chat.Posters, chat.MembersExactlyOnceInOrder);
+
             var memory = Assert.IsType<MemoryResult>(report.Memory);
             Assert.True(memory.BaselineBytes > 0 && memory.PeakDuringAllDeliveryStepsBytes >= memory.PeakDuringFanOutBytes);
 

@@ -230,7 +230,7 @@ public sealed class InboxApiTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         var (tenant, user) = NewUser();
         using var producer = _host.ClientFor("svc", tenant, Roles.Publish);
-        await producer.PostJsonAsync("api/v1/events", new { type = "document.uploaded", recipients = new { userIds = new[] { user } }, data = new { filename = "plan.pdf" } })
+        await producer.PostJsonAsync("api/v1/events", new { type = "document.expiring", recipients = new { userIds = new[] { user } }, data = new { document = new { filename = "plan.pdf" } } })
             .ExpectJsonAsync(HttpStatusCode.Accepted);
 
         using var api = _host.ClientFor(user, tenant);
@@ -239,7 +239,7 @@ public sealed class InboxApiTests(AzuriteFixture azurite) : IAsyncLifetime
         var text = item.GetProperty("title").GetString() + " " + item.GetProperty("body").GetString();
         Assert.Contains("plan.pdf", text);
         Assert.DoesNotContain("{{", text);
-        Assert.Equal("plan.pdf", item.GetProperty("data").GetProperty("filename").GetString());
+        Assert.Equal("plan.pdf", item.GetProperty("data").GetProperty("document").GetProperty("filename").GetString());
     }
 
     [Fact]

@@ -180,7 +180,7 @@ public sealed class RoomFilesTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task DownloadUrl_GeneratedAlreadyExpired_IsRefusedByStorage()
     {
-        // The application's clock runs two hours behind, so a 60-minute link is already an hour past its expiry.
+        // The application's clock runs two hours behind, so a 5-minute link is long past its expiry.
         var clock = new ManualClock(DateTimeOffset.UtcNow.AddHours(-2));
         await using var host = await TestHost.StartAsync(azurite, configureServices: s => ManualClock.Use(s, clock));
         var tenant = NewTenant();

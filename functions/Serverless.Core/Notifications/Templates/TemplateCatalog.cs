@@ -102,7 +102,18 @@ public sealed class TemplateCatalog
             throw Invalid(type, "needs a whole-number ttlSeconds greater than zero");
         }
 
-        return new NotificationTemplate(type, title, body, priority, channel, ttlSeconds);
+        var isInternal = false;
+        if (entry.TryGetProperty("internal", out var flag))
+        {
+            isInternal = flag.ValueKind switch
+            {
+                JsonValueKind.True => true,
+                JsonValueKind.False => false,
+                _ => throw Invalid(type, "has an 'internal' that is not true or false"),
+            };
+        }
+
+        return new NotificationTemplate(type, title, body, priority, channel, ttlSeconds, isInternal);
     }
 
     private static string RequiredText(string type, JsonElement entry, string property)

@@ -1,0 +1,95 @@
+using System.Text.Json;
+using Serverless.Core.Auth;
+using Serverless.Tests.Infrastructure;
+
+namespace Serverless.Tests.Browser;
+
+/// <summary>
+/// The web app served by the standalone host on Azurite, in headless Debian Chromium driven by playwright-core
+/// (e2e/browser-scenarios.mjs). Each scenario fails on any console error or uncaught exception in the page.
+/// </summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class WebAppBrowserTests(AzuriteFixture azurite) : IAsyncLifetime
+{
+    /// <summary>Debian's Chromium; .ci/run installs it when missing. CHROMIUM_PATH overrides.</summary>
+    public static string ChromiumPath => Environment.GetEnvironmentVariable("CHROMIUM_PATH") is { Length: > 0 } path ? path : "/usr/bin/chromium";
+
+    private TestHost _host = null!;
+
+    public async Task InitializeAsync() => _host = await TestHost.StartAsync(azurite);
+
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    [Fact]
+    public async Task ASignedInUserSeesAPublishedNotificationWithinTwoSecondsAndTheBadgeCountsIt()
+    {
+        var steps = await RunAsync("live");
+        var appeared = steps.Single(s => s.TryGetProperty("step", out var step) && step.GetString() == "appeared");
+        Assert.InRange(appeared.GetProperty("elapsedMs").GetInt32(), 0, 2000);
+    }
+
+    [Fact]
+    public async Task MarkingReadInOneTabUpdatesTheBadgeInTheOtherAndMarkAllReadClearsBoth() => await RunAsync("tabs");
+
+    [Fact]
+    public async Task AfterTheConnectionDropsAndComesBackWhatWasPublishedMeanwhileAppearsOnceEachInOrder()
+    {
+        var steps = await RunAsync("reconnect");
+        var recovered = steps.Single(s => s.TryGetProperty("step", out var step) && step.GetString() == "recovered");
+        Assert.Equal([4, 3, 2, 1], recovered.GetProperty("shown").EnumerateArray().Select(e => e.GetInt32()));
+    }
+
+    [Fact]
+    public async Task AnImageUploadedInARoomShowsItsPreviewInAnotherMembersTab() => await RunAsync("files");
+
+    [Fact(Skip = "Needs the room chat API of issue 14 (POST/GET /api/v1/rooms/{roomId}/messages, POST .../typing, messageCreated and typing pushes), not merged into this branch; the app hides the message panel while that API answers 404. Remove this Skip once it is merged.")]
+    public async Task AChatMessageReachesAnotherMembersTabWithTheTypingIndicatorBeforeIt() => await RunAsync("chat");
+
+    [Fact]
+    public async Task ThePagesRenderForTheScreenshots()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "webapp-shots-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            await RunAsync("screenshots", dir);
+            foreach (var name in new[] { "notification-center.png", "room.png", "notification-center-phone.png" })
+            {
+                var bytes = await File.ReadAllBytesAsync(Path.Combine(dir, name));
+                Assert.True(bytes.Length > 5_000, $"{name} is {bytes.Length} bytes");
+                Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], bytes[..4]);
+            }
+        }
+        finally
+        {
+            if (Directory.Exists(dir))
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+        }
+    }
+
+    private async Task<List<JsonElement>> RunAsync(string scenario, string? screenshotDir = null)
+    {
+        Assert.True(File.Exists(ChromiumPath), $"Chromium is not at {ChromiumPath}: apt-get install -y chromium (.ci/run does it when missing).");
+        var tenant = RoomTestFilesTenant();
+        var arguments = JsonSerializer.Serialize(new
+        {
+            baseUrl = _host.BaseAddress.ToString(),
+            tenant,
+            publishToken = _host.Token("svc", tenant, Roles.Publish),
+            chromium = ChromiumPath,
+            screenshotDir,
+        });
+        var script = Path.Combine(AppContext.BaseDirectory, "e2e", "browser-scenarios.mjs");
+        var result = await NodeScript.RunAsync("node", [script, scenario], NodeScript.RepositoryRoot, new Dictionary<string, string> { ["SCENARIO_ARGS"] = arguments }, TimeSpan.FromMinutes(3));
+        Assert.True(result.ExitCode == 0, result.Describe());
+        var steps = result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Where(l => l.StartsWith('{'))
+            .Select(l => JsonDocument.Parse(l).RootElement.Clone())
+            .ToList();
+        Assert.Contains(steps, s => s.TryGetProperty("ok", out var ok) && ok.GetBoolean());
+        return steps;
+    }
+
+    private static string RoomTestFilesTenant() => Rooms.RoomTestFiles.NewTenant();
+}
