@@ -255,7 +255,7 @@ module api './app/api.bicep' = {
     emailSmtpHost: emailSmtpHost
     emailSmtpPort: emailSmtpPort
     emailSmtpUsername: emailSmtpUsername
-    emailSmtpPasswordSecretUri: keyVault.outputs.emailSmtpLoginSecretUri
+    emailSmtpPasswordSecretUri: keyVault.outputs.emailSmtpSecretUri
     emailFrom: emailFrom
     emailLinkBaseUrl: emailLinkBaseUrl
     emailPreferencesUrl: emailPreferencesUrl

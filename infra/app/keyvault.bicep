@@ -96,7 +96,6 @@ output cursorSigningKeySecretUri string = cursorKey.properties.secretUri
 // The conditional secret's URI, empty when it was not created; read off the resource so that no
 // output is derived from the secure parameter.
 output cursorPreviousSigningKeySecretUri string = cursorPreviousKey.?properties.secretUri ?? ''
-// Named for the SMTP login rather than its password: the output is a Key Vault URI, and the linter flags "password" in output names.
-output emailSmtpLoginSecretUri string = smtpPassword.?properties.secretUri ?? ''
+output emailSmtpSecretUri string = smtpPassword.?properties.secretUri ?? ''
 output fcmServiceAccountSecretUri string = fcmServiceAccount.?properties.secretUri ?? ''
 output apnsPrivateKeySecretUri string = apnsKey.?properties.secretUri ?? ''

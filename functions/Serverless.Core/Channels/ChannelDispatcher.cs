@@ -38,14 +38,22 @@ public sealed class ChannelDispatcher(
     /// <summary>With no channel configured there is nothing to dispatch, and delivery costs nothing extra.</summary>
     public bool Active => Capabilities.Email || Capabilities.MobilePush;
 
-    public async Task EnqueueAsync(string tenantId, string userId, string eventId, string type, string priority, CancellationToken cancellationToken)
+    public async Task EnqueueAsync(string tenantId, string userId, NewNotification notification, CancellationToken cancellationToken)
     {
         if (!Active)
         {
             return;
         }
 
-        var message = new ChannelMessage { TenantId = tenantId, UserId = userId, EventId = eventId, Type = type, Priority = priority };
+        var message = new ChannelMessage
+        {
+            TenantId = tenantId,
+            UserId = userId,
+            EventId = notification.EventId,
+            Type = notification.Type,
+            Priority = notification.Priority,
+            Email = notification.RecipientEmails?.GetValueOrDefault(userId),
+        };
         await _dispatch.SendMessageAsync(message.Serialize(), cancellationToken: cancellationToken);
         activity.NotifyEnqueued(StorageNames.ChannelDispatchQueue);
     }

@@ -71,7 +71,11 @@ public sealed record NewNotification(
     DateTimeOffset ExpiresAt,
     string? DedupeKey,
     bool NeverThrottle,
-    string? PublishHash = null);
+    string? PublishHash = null)
+{
+    /// <summary>Producer-supplied addresses (recipients.emails) for the email channel, by user id.</summary>
+    public IReadOnlyDictionary<string, string>? RecipientEmails { get; init; }
+}
 
 /// <summary>The per-user counter row: last sequence number, unread count and the push-throttle window.</summary>
 public sealed record InboxCounter(long Seq, int Unread, DateTimeOffset WindowStart, int WindowPushes, bool PushSuppressed, ETag? ETag)

@@ -26,6 +26,17 @@ public sealed record EventEnvelope
     [JsonPropertyName("createdAt")] public DateTimeOffset CreatedAt { get; init; }
     [JsonPropertyName("publishedBy")] public string? PublishedBy { get; init; }
 
+    /// <summary>Producer-supplied addresses for the email channel, only for this message's recipients.</summary>
+    [JsonPropertyName("emails")] public IReadOnlyDictionary<string, string>? Emails { get; init; }
+
+    /// <summary>The envelope for a subset of its recipients, carrying only their addresses.</summary>
+    public EventEnvelope ForRecipients(string chunk, IReadOnlyList<string> userIds) => this with
+    {
+        Chunk = chunk,
+        UserIds = userIds,
+        Emails = Emails is null ? null : userIds.Where(Emails.ContainsKey).ToDictionary(u => u, u => Emails[u], StringComparer.Ordinal) is { Count: > 0 } part ? part : null,
+    };
+
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public string Serialize() => JsonSerializer.Serialize(this, Json);

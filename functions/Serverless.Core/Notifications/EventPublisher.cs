@@ -17,7 +17,7 @@ namespace Serverless.Core.Notifications;
 public sealed record PublishRequest(string? Type, PublishRecipients? Recipients, JsonElement? Data, string? Priority, int? TtlSeconds, string? DedupeKey);
 
 /// <summary>Who an event is for.</summary>
-public sealed record PublishRecipients(IReadOnlyList<string>? UserIds);
+public sealed record PublishRecipients(IReadOnlyList<string>? UserIds, IReadOnlyDictionary<string, string>? Emails = null);
 
 /// <summary>
 /// Validates an event, then delivers it directly when it has few recipients, or puts it on the queue; what the direct
@@ -233,6 +233,8 @@ public sealed class EventPublisher(
             }
         }
 
+        var emails = ValidateEmails(request.Recipients?.Emails, seen);
+
         var priority = template.Priority;
         if (request.Priority is not null && !NotificationWireNames.TryParsePriority(request.Priority, out priority))
         {
@@ -268,9 +270,10 @@ public sealed class EventPublisher(
             DedupeKey = request.DedupeKey,
             CreatedAt = time.GetUtcNow(),
             PublishedBy = caller.UserId,
+            Emails = emails,
         };
 
-        if (System.Text.Encoding.UTF8.GetByteCount((envelope with { UserIds = [] }).Serialize()) > MaxEventBytes)
+        if (System.Text.Encoding.UTF8.GetByteCount((envelope with { UserIds = [], Emails = null }).Serialize()) > MaxEventBytes)
         {
             throw new ApiException(413, "PAYLOAD_TOO_LARGE", $"The event without its recipients must be at most {MaxEventBytes / 1024} KiB; 'data' is too large.");
         }
@@ -282,7 +285,7 @@ public sealed class EventPublisher(
     internal async Task EnqueueAsync(EventEnvelope envelope, CancellationToken cancellationToken)
     {
         // Data that would not leave room in a queue message goes to a blob once; every chunk message carries its name.
-        if (envelope.Data is { } data && System.Text.Encoding.UTF8.GetByteCount((envelope with { UserIds = [envelope.UserIds[0]] }).Serialize()) > MaxMessageBytes)
+        if (envelope.Data is { } data && System.Text.Encoding.UTF8.GetByteCount(envelope.ForRecipients(envelope.Chunk, [envelope.UserIds[0]]).Serialize()) > MaxMessageBytes)
         {
             envelope = envelope with { Data = null, DataRef = await payloads.SaveAsync(envelope, data, cancellationToken) };
         }
@@ -306,8 +309,8 @@ public sealed class EventPublisher(
         var half = envelope.UserIds.Count / 2;
         var parts = new[]
         {
-            envelope with { Chunk = envelope.Chunk + ".0", UserIds = envelope.UserIds.Take(half).ToArray() },
-            envelope with { Chunk = envelope.Chunk + ".1", UserIds = envelope.UserIds.Skip(half).ToArray() },
+            envelope.ForRecipients(envelope.Chunk + ".0", envelope.UserIds.Take(half).ToArray()),
+            envelope.ForRecipients(envelope.Chunk + ".1", envelope.UserIds.Skip(half).ToArray()),
         };
         foreach (var part in parts)
         {
@@ -316,6 +319,30 @@ public sealed class EventPublisher(
                 yield return piece;
             }
         }
+    }
+
+    /// <summary>recipients.emails: an address per recipient for the email channel (else the one recorded from their token).</summary>
+    private static Dictionary<string, string>? ValidateEmails(IReadOnlyDictionary<string, string>? emails, HashSet<string> recipients)
+    {
+        if (emails is null || emails.Count == 0)
+        {
+            return null;
+        }
+
+        foreach (var (userId, address) in emails)
+        {
+            if (!recipients.Contains(userId))
+            {
+                throw ApiException.BadRequest("VALIDATION_ERROR", "'recipients.emails' may only name users in 'recipients.userIds'.");
+            }
+
+            if (address is not { Length: > 0 and <= 254 } || !MimeKit.MailboxAddress.TryParse(address, out var mailbox) || mailbox.Address != address)
+            {
+                throw ApiException.BadRequest("VALIDATION_ERROR", "Every 'recipients.emails' value must be a plain email address.");
+            }
+        }
+
+        return new Dictionary<string, string>(emails, StringComparer.Ordinal);
     }
 
     private async Task MarkEnqueuedAsync(string pk, string rk, CancellationToken cancellationToken) =>

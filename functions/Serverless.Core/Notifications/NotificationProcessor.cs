@@ -60,7 +60,7 @@ public sealed class NotificationProcessor(
             var index = 0;
             foreach (var part in envelope.UserIds.Chunk(chunkSize))
             {
-                var chunk = envelope with { Chunk = envelope.Chunk + "." + index++, UserIds = part };
+                var chunk = envelope.ForRecipients(envelope.Chunk + "." + index++, part);
                 await _events.SendMessageAsync(chunk.Serialize(), cancellationToken: cancellationToken);
             }
 
@@ -132,7 +132,7 @@ public sealed class NotificationProcessor(
         // Email and push are owed once the rows exist: their dispatch messages are enqueued before the publish answers 202
         // (a failure here falls back to the queue, whose processor enqueues them again for recipients already delivered).
         await Task.WhenAll(envelope.UserIds.Select(userId =>
-            channels.EnqueueAsync(envelope.TenantId, userId, notification.EventId, notification.Type, notification.Priority, cancellationToken)));
+            channels.EnqueueAsync(envelope.TenantId, userId, notification, cancellationToken)));
         _ = AfterCommitAsync(envelope.TenantId, envelope.UserIds, deliveries, notification);
         return deliveries.Select(d => d.Result).ToArray();
     }
@@ -161,7 +161,7 @@ public sealed class NotificationProcessor(
         var result = await inbox.DeliverAsync(tenantId, userId, notification, cancellationToken);
 
         // After the commit, also for a redelivered event (a crash may have come between): channel sends are idempotent.
-        await channels.EnqueueAsync(tenantId, userId, notification.EventId, notification.Type, notification.Priority, cancellationToken);
+        await channels.EnqueueAsync(tenantId, userId, notification, cancellationToken);
         await AfterDeliveryAsync(tenantId, userId, notification, result, cancellationToken);
     }
 
@@ -232,7 +232,7 @@ public sealed class NotificationProcessor(
             envelope.CreatedAt,
             expiresAt,
             envelope.DedupeKey,
-            NeverThrottle: envelope.Priority == "critical");
+            NeverThrottle: envelope.Priority == "critical") { RecipientEmails = envelope.Emails };
     }
 
     private async Task SendQuietlyAsync(RealtimeMessage message, CancellationToken cancellationToken)

@@ -3,14 +3,14 @@ using Serverless.Core.Auth;
 namespace Serverless.Standalone.Configuration;
 
 /// <summary>
-/// `token --user u1 --tenant t1 --role notifications.publish [--role ...] [--minutes 60]`: prints a bearer token
+/// `token --user u1 --tenant t1 --role notifications.publish [--role ...] [--minutes 60] [--email a@b.c]`: prints a bearer token
 /// signed with the local Auth:SigningKey, for curl and SPA experiments against the standalone host.
 /// </summary>
 public static class TokenCommand
 {
     public static int Run(IConfiguration configuration, string[] args, TextWriter output, TextWriter error)
     {
-        string? user = null, tenant = null;
+        string? user = null, tenant = null, email = null;
         var roles = new List<string>();
         var minutes = 60;
         for (var i = 0; i < args.Length; i++)
@@ -20,6 +20,7 @@ public static class TokenCommand
             {
                 case "--user": user = value; i++; break;
                 case "--tenant": tenant = value; i++; break;
+                case "--email": email = value; i++; break;
                 case "--role": if (value is not null) { roles.Add(value); } i++; break;
                 case "--minutes" when int.TryParse(value, out var m) && m > 0: minutes = m; i++; break;
                 default:
@@ -37,7 +38,7 @@ public static class TokenCommand
         configuration.GetSection(AuthOptions.SectionName).Bind(options);
         try
         {
-            output.WriteLine(LocalTokenIssuer.Issue(options, user, tenant, roles, TimeSpan.FromMinutes(minutes)));
+            output.WriteLine(LocalTokenIssuer.Issue(options, user, tenant, roles, TimeSpan.FromMinutes(minutes), email));
             return 0;
         }
         catch (InvalidOperationException ex)
@@ -49,7 +50,7 @@ public static class TokenCommand
 
     private static int Usage(TextWriter error)
     {
-        error.WriteLine("usage: token --user <id> --tenant <id> [--role <role>]... [--minutes <n>]");
+        error.WriteLine("usage: token --user <id> --tenant <id> [--role <role>]... [--minutes <n>] [--email <address>]");
         return 2;
     }
 }

@@ -27,6 +27,24 @@ public sealed class EmailChannelTests(AzuriteFixture azurite)
         await using var host = await TestHost.StartAsync(azurite, smtp.Settings());
         var tenant = ChannelTestKit.NewTenant();
         using var alice = await ChannelTestKit.UserWithEmailAsync(host, tenant, "alice", "alice@example.test");
+        var sent = 0;
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == NotificationMetrics.MeterName && instrument.Name == "notifications.channel.deliveries")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            var t = tags.ToArray().ToDictionary(k => k.Key, k => k.Value as string);
+            if (t.GetValueOrDefault("channel") == ChannelNames.Email && t.GetValueOrDefault("outcome") == DeliveryStatuses.Sent)
+            {
+                Interlocked.Add(ref sent, (int)value);
+            }
+        });
+        listener.Start();
 
         var eventId = await ChannelTestKit.PublishAsync(host, tenant, "task.overdue", ["alice"], OverdueData);
         var item = await ChannelTestKit.EventuallyStatusAsync(alice, 1, ChannelNames.Email, DeliveryStatuses.Sent);
@@ -41,6 +59,7 @@ public sealed class EmailChannelTests(AzuriteFixture azurite)
         Assert.Equal("notify@example.test", mail.From.Mailboxes.Single().Address);
         Assert.StartsWith(eventId + ".", mail.MessageId, StringComparison.Ordinal);
         Assert.Equal(DeliveryStatuses.Sent, ChannelTestKit.DeliveryStatus(item, ChannelNames.Web, out _));
+        Assert.True(Volatile.Read(ref sent) >= 1, "notifications.channel.deliveries{channel=email,outcome=sent} was not counted");
     }
 
     [Fact]
@@ -188,6 +207,64 @@ public sealed class EmailChannelTests(AzuriteFixture azurite)
 
         await ChannelTestKit.EventuallyStatusAsync(alice, 1, ChannelNames.Email, DeliveryStatuses.Sent);
         Assert.Single(smtp.To("alice@example.test"));
+    }
+
+    [Fact]
+    public async Task ProducerSuppliedAddresses_AreUsedForUsersWithoutARecordedOne()
+    {
+        await using var smtp = await SmtpTestServer.StartAsync();
+        await using var host = await TestHost.StartAsync(azurite, smtp.Settings());
+        var tenant = ChannelTestKit.NewTenant();
+        using var carol = host.ClientFor("carol", tenant);
+        using var dave = host.ClientFor("dave", tenant);
+        using var publisher = host.ClientFor("producer", tenant, Roles.Publish);
+
+        await publisher.PostJsonAsync("api/v1/events", new
+        {
+            type = "task.overdue",
+            recipients = new { userIds = new[] { "carol", "dave" }, emails = new Dictionary<string, string> { ["carol"] = "carol@example.test" } },
+            data = OverdueData,
+        }).ExpectJsonAsync(HttpStatusCode.Accepted);
+        await ChannelTestKit.EventuallyStatusAsync(carol, 1, ChannelNames.Email, DeliveryStatuses.Sent);
+        await ChannelTestKit.EventuallyStatusAsync(dave, 1, ChannelNames.Email, DeliveryStatuses.Skipped);
+
+        Assert.Single(smtp.To("carol@example.test"));
+        Assert.Single(smtp.Messages);
+    }
+
+    [Theory]
+    [InlineData("stranger", "s@example.test")]
+    [InlineData("carol", "not an address")]
+    [InlineData("carol", "Carol <carol@example.test>")]
+    public async Task ProducerSuppliedAddresses_ForNonRecipientsOrMalformed_AreA400(string userId, string address)
+    {
+        await using var host = await TestHost.StartAsync(azurite);
+        using var publisher = host.ClientFor("producer", ChannelTestKit.NewTenant(), Roles.Publish);
+
+        using var response = await publisher.PostJsonAsync("api/v1/events", new
+        {
+            type = "task.overdue",
+            recipients = new { userIds = new[] { "carol" }, emails = new Dictionary<string, string> { [userId] = address } },
+        });
+
+        await response.AssertErrorAsync(HttpStatusCode.BadRequest, "VALIDATION_ERROR");
+    }
+
+    [Fact]
+    public void SplittingAnEvent_GivesEachPartOnlyItsRecipientsAddresses()
+    {
+        var envelope = new EventEnvelope
+        {
+            EventId = "evt_1", TenantId = "t", Type = "task.overdue", UserIds = ["a", "b", "c"], Priority = "high", Channel = "email",
+            Emails = new Dictionary<string, string> { ["a"] = "a@example.test", ["c"] = "c@example.test" },
+        };
+
+        var first = envelope.ForRecipients("0.0", ["a", "b"]);
+        var second = envelope.ForRecipients("0.1", ["b"]);
+
+        Assert.Equal(["a"], first.Emails!.Keys);
+        Assert.Null(second.Emails);
+        Assert.Equal("0.0", first.Chunk);
     }
 
     [Fact]
