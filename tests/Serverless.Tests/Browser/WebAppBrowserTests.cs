@@ -46,6 +46,9 @@ public sealed class WebAppBrowserTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task AChatMessageReachesAnotherMembersTabWithTheTypingIndicatorBeforeIt() => await RunAsync("chat");
 
     [Fact]
+    public async Task PreferencesSavedInTheAppAreThereAfterAReload() => await RunAsync("preferences");
+
+    [Fact]
     public async Task ThePagesRenderForTheScreenshots()
     {
         var dir = Path.Combine(Path.GetTempPath(), "webapp-shots-" + Guid.NewGuid().ToString("N"));

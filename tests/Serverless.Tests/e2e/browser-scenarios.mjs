@@ -308,6 +308,29 @@ const scenarios = {
     }
   },
 
+  /** Issue 15 in the app: turn a type off and quiet hours on, save, reload: the server kept both. */
+  async preferences(errors) {
+    const alice = await launch();
+    try {
+      const a = watch(await alice.context.newPage(), errors, "alice");
+      await signIn(a, unique("alice"));
+      await a.getByRole("link", { name: "Preferences" }).click();
+      await a.waitForURL(/\/preferences$/);
+      await a.getByLabel("Delivery of report.generated").selectOption("off");
+      await a.getByLabel("Hold email and push back (never critical)").check();
+      await a.getByRole("button", { name: "Save preferences" }).click();
+      await a.getByRole("status").waitFor({ timeout: 5_000 });
+      await a.reload();
+      await a.getByRole("button", { name: "Save preferences" }).waitFor();
+      const delivery = await a.getByLabel("Delivery of report.generated").inputValue();
+      assert(delivery === "off", `report.generated came back as ${delivery}`);
+      assert(await a.getByLabel("Hold email and push back (never critical)").isChecked(), "quiet hours did not survive the reload");
+      log({ step: "preferences" });
+    } finally {
+      await alice.close();
+    }
+  },
+
   /** The screenshots in docs/: the notification center with a few items, and a room with a preview. */
   async screenshots(errors) {
     const dir = args.screenshotDir;
