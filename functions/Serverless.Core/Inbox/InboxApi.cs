@@ -135,6 +135,35 @@ public sealed class InboxApi(RequestAuthenticator auth, InboxStore inbox, Cursor
         return Results.NoContent();
     });
 
+    /// <summary>POST /api/v1/notifications/{id}/archive and /unarchive: 204, idempotent; other tabs hear notificationsUpdated.</summary>
+    public Task<IResult> SetArchivedAsync(HttpContext context, string id, bool archived) => ApiEndpoint.RunAsync(context, logger, async () =>
+    {
+        var caller = await auth.RequireAsync(context.Request);
+        if (!InboxKeys.TryParseId(id, out var seq))
+        {
+            throw NotFound();
+        }
+
+        var (found, changed, countChanged, counter) = await inbox.SetArchivedAsync(caller.TenantId, caller.UserId, seq, archived, context.RequestAborted);
+        if (!found)
+        {
+            throw NotFound();
+        }
+
+        if (changed)
+        {
+            await PushAsync(caller, "notificationsUpdated",
+                new NotificationsUpdatedMessage([id], archived ? "archived" : "unarchived", new InboxCounts(counter.Unread), counter.Seq));
+            if (countChanged)
+            {
+                // Existing clients only know the badge message.
+                await PushAsync(caller, "unreadCountChanged", new UnreadCountChangedMessage(counter.Unread, counter.Seq));
+            }
+        }
+
+        return Results.NoContent();
+    });
+
     private static InboxFilter ReadFilter(HttpRequest request)
     {
         var unread = QueryParameters.OptionalBool(request, "unread") ?? false;
@@ -145,7 +174,8 @@ public sealed class InboxApi(RequestAuthenticator auth, InboxStore inbox, Cursor
             throw ApiException.BadRequest("VALIDATION_ERROR", "'priority' must be low, normal, high or critical.");
         }
 
-        return new InboxFilter(unread, type, priority);
+        var archived = QueryParameters.OptionalBool(request, "archived") ?? false;
+        return new InboxFilter(unread, type, priority, archived);
     }
 
     private async Task PushAsync(CallerPrincipal caller, string target, object payload)
@@ -168,3 +198,9 @@ public sealed class InboxApi(RequestAuthenticator auth, InboxStore inbox, Cursor
 
 /// <summary>A page of the inbox. seq is the user's latest sequence number, for gap detection.</summary>
 public sealed record InboxPage(IReadOnlyList<InboxItem> Items, string? NextCursor, int UnreadCount, long Seq);
+
+/// <summary>The counts a state change leaves behind.</summary>
+public sealed record InboxCounts(int UnreadCount);
+
+/// <summary>Pushed to the user's tabs and devices after a state change (archived, unarchived) to the listed ids.</summary>
+public sealed record NotificationsUpdatedMessage(IReadOnlyList<string> Ids, string State, InboxCounts Counts, long Seq);

@@ -22,7 +22,7 @@ public sealed class InboxCleanup(InboxStore inbox, ResumableScan scan, Notificat
         var filter = TableClient.CreateQueryFilter($"ExpiresAt lt {time.GetUtcNow()}");
         var deleted = await scan.RunAsync("inbox-expiry", MaxPagesPerRun, async (continuation, ct) =>
         {
-            var result = await inbox.Table.QueryPageAsync(filter, ["PartitionKey", "RowKey", "IsRead", "ExpiresAt"], PageSize, continuation, ct);
+            var result = await inbox.Table.QueryPageAsync(filter, ["PartitionKey", "RowKey", "IsRead", "Archived", "ExpiresAt"], PageSize, continuation, ct);
             var count = 0;
             foreach (var partition in result.Items.GroupBy(e => e.PartitionKey))
             {
@@ -46,7 +46,7 @@ public sealed class InboxCleanup(InboxStore inbox, ResumableScan scan, Notificat
 
     private async Task<int> DeleteGroupAsync(string partitionKey, TableEntity[] rows, CancellationToken cancellationToken)
     {
-        var unread = rows.Count(r => r.RowKey.StartsWith(InboxKeys.NotificationPrefix, StringComparison.Ordinal) && r.GetBoolean("IsRead") != true);
+        var unread = rows.Count(r => r.RowKey.StartsWith(InboxKeys.NotificationPrefix, StringComparison.Ordinal) && r.GetBoolean("IsRead") != true && r.GetBoolean("Archived") != true);
         var actions = rows.Select(r => new TableTransactionAction(TableTransactionActionType.Delete, r, r.ETag)).ToList();
         if (unread > 0)
         {

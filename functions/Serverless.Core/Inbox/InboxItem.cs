@@ -25,6 +25,11 @@ public sealed record InboxItem(
     /// <summary>Per-channel outcomes (email, push, ...) once the channel dispatcher has decided; null before that.</summary>
     public IReadOnlyList<Channels.DeliveryRecord>? Deliveries { get; init; }
 
+    /// <summary>Archived items leave the default list and count as neither unread nor unseen.</summary>
+    public bool Archived { get; init; }
+
+    public DateTimeOffset? ArchivedAt { get; init; }
+
     internal static InboxItem FromEntity(TableEntity entity)
     {
         var seq = InboxKeys.SeqFromRowKey(entity.RowKey);
@@ -53,6 +58,9 @@ public sealed record InboxItem(
             entity.GetString("DedupeKey"))
         {
             Deliveries = entity.GetString("Deliveries") is { Length: > 0 } deliveries ? Channels.DeliveryRecordStore.Parse(deliveries) : null,
+            Archived = entity.GetBoolean("Archived") ?? false,
+            // Unarchive leaves the old ArchivedAt on the row (a merge cannot drop a property); only an archived item shows one.
+            ArchivedAt = entity.GetBoolean("Archived") == true ? entity.GetDateTimeOffset("ArchivedAt") : null,
         };
     }
 }

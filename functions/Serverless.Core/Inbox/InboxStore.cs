@@ -268,6 +268,7 @@ public sealed class InboxStore
             ["Priority"] = notification.Priority,
             ["Channel"] = notification.Channel,
             ["IsRead"] = false,
+            ["Archived"] = false,
             ["CreatedAt"] = notification.CreatedAt,
             ["ExpiresAt"] = notification.ExpiresAt,
         };
@@ -452,7 +453,10 @@ public sealed class InboxStore
             }
 
             var update = new TableEntity(pk, entity.RowKey) { ["IsRead"] = true, ["ReadAt"] = _time.GetUtcNow() };
-            var next = counter with { Unread = Math.Max(0, counter.Unread - 1) };
+
+            // An archived row is not in the unread count; the counter is still written (with its ETag) so the
+            // row's state and the count cannot drift apart under a racing archive/unarchive.
+            var next = entity.GetBoolean("Archived") == true ? counter : counter with { Unread = Math.Max(0, counter.Unread - 1) };
             try
             {
                 var etags = await _table.SubmitValidatedTransactionAsync(
@@ -487,7 +491,7 @@ public sealed class InboxStore
         string? continuation = null;
         do
         {
-            var page = await _table.QueryPageAsync(query, ["RowKey"], ScanWindow, continuation, cancellationToken);
+            var page = await _table.QueryPageAsync(query, ["RowKey", "Archived"], ScanWindow, continuation, cancellationToken);
             unread.AddRange(page.Items);
             continuation = page.ContinuationToken;
         }
@@ -504,7 +508,9 @@ public sealed class InboxStore
             {
                 counter = await CachedOrReadCounterAsync(pk, cancellationToken);
                 var now = _time.GetUtcNow();
-                var next = counter with { Unread = Math.Max(0, counter.Unread - rows.Count) };
+                // Archived unread rows are marked read too, but were never in the count.
+                var counted = rows.Count(e => e.GetBoolean("Archived") != true);
+                var next = counter with { Unread = Math.Max(0, counter.Unread - counted) };
                 var actions = rows
                     .Select(e => new TableTransactionAction(TableTransactionActionType.UpdateMerge, new TableEntity(pk, e.RowKey) { ["IsRead"] = true, ["ReadAt"] = now }, e.ETag))
                     .Append(new TableTransactionAction(TableTransactionActionType.UpdateMerge, CounterUpdate(pk, next), counter.ETag ?? ETag.All))
@@ -545,14 +551,14 @@ public sealed class InboxStore
         using var held = await LockAsync(pk, cancellationToken);
         for (var attempt = 1; ; attempt++)
         {
-            var entity = await _table.GetEntityOrDefaultAsync(pk, InboxKeys.NotificationRowKey(seq), ["PartitionKey", "RowKey", "IsRead", "ExpiresAt"], cancellationToken);
+            var entity = await _table.GetEntityOrDefaultAsync(pk, InboxKeys.NotificationRowKey(seq), ["PartitionKey", "RowKey", "IsRead", "Archived", "ExpiresAt"], cancellationToken);
             if (entity is null || IsExpired(entity))
             {
                 return (false, InboxCounter.Empty);
             }
 
             var counter = await CachedOrReadCounterAsync(pk, cancellationToken);
-            var wasUnread = entity.GetBoolean("IsRead") != true;
+            var wasUnread = entity.GetBoolean("IsRead") != true && entity.GetBoolean("Archived") != true;
             var next = wasUnread ? counter with { Unread = Math.Max(0, counter.Unread - 1) } : counter;
             var actions = new List<TableTransactionAction> { new(TableTransactionActionType.Delete, entity, entity.ETag) };
             if (wasUnread)
@@ -570,6 +576,61 @@ public sealed class InboxStore
                 }
 
                 return (true, next);
+            }
+            catch (RequestFailedException ex) when (ex.Status is 412 or 404)
+            {
+                await ConflictAsync(pk, ex, attempt, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Archives or unarchives one notification; false when it does not exist (or is expired). Changed is false when it
+    /// already was in that state (idempotent). An unread row leaves (or re-enters) the unread count in the same
+    /// transaction, guarded by both ETags, under the user's lock, with the same jittered retries as mark-read.
+    /// </summary>
+    public async Task<(bool Found, bool Changed, bool CountChanged, InboxCounter Counter)> SetArchivedAsync(string tenantId, string userId, long seq, bool archived, CancellationToken cancellationToken)
+    {
+        var pk = InboxKeys.Partition(tenantId, userId);
+        using var held = await LockAsync(pk, cancellationToken);
+        for (var attempt = 1; ; attempt++)
+        {
+            var entity = await _table.GetEntityOrDefaultAsync(pk, InboxKeys.NotificationRowKey(seq), ["PartitionKey", "RowKey", "IsRead", "Archived", "ExpiresAt"], cancellationToken);
+            if (entity is null || IsExpired(entity))
+            {
+                return (false, false, false, InboxCounter.Empty);
+            }
+
+            var counter = await CachedOrReadCounterAsync(pk, cancellationToken);
+            if ((entity.GetBoolean("Archived") == true) == archived)
+            {
+                return (true, false, false, counter);
+            }
+
+            var update = new TableEntity(pk, entity.RowKey) { ["Archived"] = archived };
+            if (archived)
+            {
+                update["ArchivedAt"] = _time.GetUtcNow();
+            }
+
+            var actions = new List<TableTransactionAction> { new(TableTransactionActionType.UpdateMerge, update, entity.ETag) };
+            var next = counter;
+            if (entity.GetBoolean("IsRead") != true)
+            {
+                next = counter with { Unread = Math.Max(0, counter.Unread + (archived ? -1 : 1)) };
+                actions.Add(new(TableTransactionActionType.UpdateMerge, CounterUpdate(pk, next), counter.ETag ?? ETag.All));
+            }
+
+            try
+            {
+                var etags = await _table.SubmitValidatedTransactionAsync(actions, cancellationToken);
+                if (actions.Count > 1)
+                {
+                    next = next with { ETag = etags[^1] };
+                    Remember(pk, next);
+                }
+
+                return (true, true, actions.Count > 1, next);
             }
             catch (RequestFailedException ex) when (ex.Status is 412 or 404)
             {
