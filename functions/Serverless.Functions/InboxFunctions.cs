@@ -41,6 +41,10 @@ public sealed class InboxFunctions(InboxApi inbox)
     public Task<IResult> UnarchiveNotification([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "v1/notifications/{id}/unarchive")] HttpRequest req, string id) =>
         inbox.SetArchivedAsync(req.HttpContext, id, false);
 
+    [Function(nameof(MarkNotificationsSeen))]
+    public Task<IResult> MarkNotificationsSeen([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "v1/notifications/seen")] HttpRequest req) =>
+        inbox.MarkSeenAsync(req.HttpContext);
+
     [Function(nameof(MarkAllNotificationsRead))]
     public Task<IResult> MarkAllNotificationsRead([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "v1/notifications/mark-all-read")] HttpRequest req) =>
         inbox.MarkAllReadAsync(req.HttpContext);

@@ -8,7 +8,7 @@ using Serverless.Tests.Infrastructure;
 
 namespace Serverless.Tests.Notifications;
 
-/// <summary>Issue 16: the CRM's mark-read aliases and archived items, through the standalone host on Azurite.</summary>
+/// <summary>Issue 16: the CRM's mark-read aliases, archived items and seen, through the standalone host on Azurite.</summary>
 [Collection(AzuriteCollection.Name)]
 public sealed class InboxStatesTests(AzuriteFixture azurite) : IAsyncLifetime
 {
@@ -239,6 +239,154 @@ public sealed class InboxStatesTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(CountFromRows(tenant, user), await UnreadCount(api));
         Assert.Equal(36, (await Seqs(api, "api/v1/notifications?archived=true&limit=100")).Length);
     }
+
+    [Fact]
+    public async Task Seen_moves_a_watermark_items_carry_seenAt_and_unseenCount_stays_exact_through_archive_and_delivery()
+    {
+        var (tenant, user) = NewUser();
+        await SeedUnseenAsync(tenant, user, 10);
+        using var api = _host.ClientFor(user, tenant);
+
+        var page = await api.GetAsync("api/v1/notifications?limit=100").ExpectJsonAsync();
+        Assert.Equal(10, page.GetProperty("unseenCount").GetInt32());
+        Assert.All(page.GetProperty("items").EnumerateArray(), i => Assert.Equal(JsonValueKind.Null, i.GetProperty("seenAt").ValueKind));
+
+        // (0, 4] is the smaller range: counted there.
+        var seen = await api.PostJsonAsync("api/v1/notifications/seen", new { upToSeq = 4 }).ExpectJsonAsync();
+        Assert.Equal(6, seen.GetProperty("unseenCount").GetInt32());
+        Assert.Equal(10, seen.GetProperty("unreadCount").GetInt32());
+        Assert.Equal(10, seen.GetProperty("seq").GetInt64());
+        var items = (await api.GetAsync("api/v1/notifications?limit=100").ExpectJsonAsync()).GetProperty("items").EnumerateArray().ToArray();
+        Assert.All(items, i => Assert.Equal(i.GetProperty("seq").GetInt64() <= 4, i.GetProperty("seenAt").ValueKind == JsonValueKind.String));
+        Assert.Equal(JsonValueKind.String, (await api.GetAsync("api/v1/notifications/3").ExpectJsonAsync()).GetProperty("seenAt").ValueKind);
+        Assert.Equal(JsonValueKind.Null, (await api.GetAsync("api/v1/notifications/5").ExpectJsonAsync()).GetProperty("seenAt").ValueKind);
+
+        // Idempotent, and never moves back.
+        Assert.Equal(6, (await api.PostJsonAsync("api/v1/notifications/seen", new { upToSeq = 4 }).ExpectJsonAsync()).GetProperty("unseenCount").GetInt32());
+        Assert.Equal(6, (await api.PostJsonAsync("api/v1/notifications/seen", new { upToSeq = 2 }).ExpectJsonAsync()).GetProperty("unseenCount").GetInt32());
+
+        // Archived items count as neither unread nor unseen; a seen one only leaves unread.
+        await Post(api, "api/v1/notifications/7/archive");
+        await Post(api, "api/v1/notifications/2/archive");
+        Assert.Equal(5, await UnseenCount(api));
+        Assert.Equal(8, await UnreadCount(api));
+
+        // (8, 10] is the smaller range now: counted there, the archived 7 below it drops out either way.
+        Assert.Equal(2, (await api.PostJsonAsync("api/v1/notifications/seen", new { upToSeq = 8 }).ExpectJsonAsync()).GetProperty("unseenCount").GetInt32());
+        Assert.Equal(2, UnseenFromRows(tenant, user, 8));
+
+        // Past the latest seq: clamped, nothing left unseen; unarchiving a seen item brings nothing back.
+        Assert.Equal(0, (await api.PostJsonAsync("api/v1/notifications/seen", new { upToSeq = 999 }).ExpectJsonAsync()).GetProperty("unseenCount").GetInt32());
+        await Post(api, "api/v1/notifications/7/unarchive");
+        Assert.Equal(0, await UnseenCount(api));
+
+        // A delivery is unseen and unread; deleting it takes it off both.
+        using var producer = _host.ClientFor("svc", tenant, Roles.Publish);
+        await producer.PostJsonAsync("api/v1/events", new { type = "task.assigned", recipients = new { userIds = new[] { user } } }).ExpectJsonAsync(HttpStatusCode.Accepted);
+        await ApiAssertions.EventuallyAsync(() => api.GetAsync("api/v1/notifications?limit=1").ExpectJsonAsync(), b => b.GetProperty("seq").GetInt64() == 11);
+        Assert.Equal(1, await UnseenCount(api));
+        using (var delete = await api.DeleteAsync("api/v1/notifications/11"))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, delete.StatusCode);
+        }
+
+        Assert.Equal(0, await UnseenCount(api));
+        Assert.Equal(9, await UnreadCount(api));
+    }
+
+    [Fact]
+    public async Task Seen_refuses_a_missing_or_negative_upToSeq_with_400_and_an_inbox_from_before_seen_counts_as_all_seen()
+    {
+        var (tenant, user) = NewUser();
+        await InboxSeed.WriteAsync(Inbox, tenant, user, 3);
+        using var api = _host.ClientFor(user, tenant);
+
+        await (await api.PostJsonAsync("api/v1/notifications/seen", new { })).AssertErrorAsync(HttpStatusCode.BadRequest, "VALIDATION_ERROR");
+        await (await api.PostJsonAsync("api/v1/notifications/seen", new { upToSeq = -1 })).AssertErrorAsync(HttpStatusCode.BadRequest, "VALIDATION_ERROR");
+
+        // The seeded counter has no seen fields, as one written before this change.
+        Assert.Equal(0, await UnseenCount(api));
+        Assert.Equal(3, await UnreadCount(api));
+    }
+
+    [Fact]
+    public async Task Seen_reaches_the_users_other_tabs_as_countsChanged_and_a_delete_sends_countsChanged_beside_unreadCountChanged()
+    {
+        var (tenant, user) = NewUser();
+        await SeedUnseenAsync(tenant, user, 3);
+        using var api = _host.ClientFor(user, tenant);
+        await using var tab = await SignalRNodeClient.ConnectAsync(_host.BaseAddress, _host.Token(user, tenant), "countsChanged", "unreadCountChanged");
+
+        await api.PostJsonAsync("api/v1/notifications/seen", new { upToSeq = 2 }).ExpectJsonAsync();
+        var counts = await tab.WaitForAsync("countsChanged", m => m.GetProperty("unseenCount").GetInt32() == 1);
+        Assert.Equal(3, counts.GetProperty("unreadCount").GetInt32());
+        Assert.Equal(3, counts.GetProperty("seq").GetInt64());
+
+        using (var delete = await api.DeleteAsync("api/v1/notifications/3"))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, delete.StatusCode);
+        }
+
+        var after = await tab.WaitForAsync("countsChanged", m => m.GetProperty("unseenCount").GetInt32() == 0);
+        Assert.Equal(2, after.GetProperty("unreadCount").GetInt32());
+        Assert.Equal(2, (await tab.WaitForAsync("unreadCountChanged", m => m.GetProperty("unreadCount").GetInt32() == 2)).GetProperty("unreadCount").GetInt32());
+    }
+
+    [Fact]
+    public async Task Seen_calls_racing_deliveries_and_archives_leave_the_unseen_count_exact()
+    {
+        var (tenant, user) = NewUser();
+        await SeedUnseenAsync(tenant, user, 40);
+        using var api = _host.ClientFor(user, tenant);
+        using var producer = _host.ClientFor("svc", tenant, Roles.Publish);
+
+        var deliveries = Task.Run(async () =>
+        {
+            for (var i = 0; i < 10; i++)
+            {
+                await producer.PostJsonAsync("api/v1/events", new { type = "task.assigned", recipients = new { userIds = new[] { user } } })
+                    .ExpectJsonAsync(HttpStatusCode.Accepted);
+            }
+        });
+        var statuses = new List<HttpStatusCode>();
+        await Parallel.ForEachAsync(Enumerable.Range(1, 40), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (seq, ct) =>
+        {
+            using var response = seq % 5 == 0
+                ? await api.PostJsonAsync("api/v1/notifications/seen", new { upToSeq = seq })
+                : await api.PostAsync($"api/v1/notifications/{seq}/{(seq % 2 == 0 ? "archive" : "read")}", null, ct);
+            lock (statuses)
+            {
+                statuses.Add(response.StatusCode);
+            }
+        });
+        await deliveries;
+        Assert.All(statuses, s => Assert.True(s is HttpStatusCode.OK or HttpStatusCode.NoContent, ((int)s).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        await ApiAssertions.EventuallyAsync(() => api.GetAsync("api/v1/notifications?limit=1").ExpectJsonAsync(), b => b.GetProperty("seq").GetInt64() >= 50);
+
+        var counter = Inbox.GetEntity<TableEntity>(InboxKeys.Partition(tenant, user), InboxKeys.CounterRowKey).Value;
+        var watermark = counter.GetInt64("SeenUpToSeq")!.Value;
+        Assert.Equal(40, watermark);
+        Assert.Equal(UnseenFromRows(tenant, user, watermark), await UnseenCount(api));
+        Assert.Equal(10, await UnseenCount(api));
+        Assert.Equal(CountFromRows(tenant, user), await UnreadCount(api));
+    }
+
+    /// <summary>Seeded rows with a counter that has seen nothing yet (as deliveries after this change leave it).</summary>
+    private async Task SeedUnseenAsync(string tenant, string user, int count)
+    {
+        await InboxSeed.WriteAsync(Inbox, tenant, user, count);
+        await Inbox.UpdateEntityAsync(new TableEntity(InboxKeys.Partition(tenant, user), InboxKeys.CounterRowKey) { ["Unseen"] = count, ["SeenUpToSeq"] = 0L }, Azure.ETag.All, TableUpdateMode.Merge);
+    }
+
+    private int UnseenFromRows(string tenant, string user, long watermark)
+    {
+        var pk = InboxKeys.Partition(tenant, user);
+        return Inbox.Query<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {pk} and RowKey gt {InboxKeys.NotificationPrefix} and RowKey lt {InboxKeys.NotificationUpperBound}"))
+            .Count(r => r.GetBoolean("Archived") != true && InboxKeys.SeqFromRowKey(r.RowKey) > watermark);
+    }
+
+    private static async Task<int> UnseenCount(HttpClient api) =>
+        (await api.GetAsync("api/v1/notifications/unread").ExpectJsonAsync()).GetProperty("unseenCount").GetInt32();
 
     private int CountFromRows(string tenant, string user)
     {
