@@ -23,6 +23,28 @@ public sealed class InboxFunctions(InboxApi inbox)
     public Task<IResult> MarkNotificationRead([HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = "v1/notifications/{id}/read")] HttpRequest req, string id) =>
         inbox.MarkReadAsync(req.HttpContext, id);
 
+    /// <summary>The CRM client's spelling of mark-read; same handler, same 204/404.</summary>
+    [Function(nameof(AckNotification))]
+    public Task<IResult> AckNotification([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "v1/notifications/{id}/ack")] HttpRequest req, string id) =>
+        inbox.MarkReadAsync(req.HttpContext, id);
+
+    /// <summary>The CRM client's POST form of PATCH /{id}/read.</summary>
+    [Function(nameof(PostNotificationRead))]
+    public Task<IResult> PostNotificationRead([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "v1/notifications/{id}/read")] HttpRequest req, string id) =>
+        inbox.MarkReadAsync(req.HttpContext, id);
+
+    [Function(nameof(ArchiveNotification))]
+    public Task<IResult> ArchiveNotification([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "v1/notifications/{id}/archive")] HttpRequest req, string id) =>
+        inbox.SetArchivedAsync(req.HttpContext, id, true);
+
+    [Function(nameof(UnarchiveNotification))]
+    public Task<IResult> UnarchiveNotification([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "v1/notifications/{id}/unarchive")] HttpRequest req, string id) =>
+        inbox.SetArchivedAsync(req.HttpContext, id, false);
+
+    [Function(nameof(MarkNotificationsSeen))]
+    public Task<IResult> MarkNotificationsSeen([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "v1/notifications/seen")] HttpRequest req) =>
+        inbox.MarkSeenAsync(req.HttpContext);
+
     [Function(nameof(MarkAllNotificationsRead))]
     public Task<IResult> MarkAllNotificationsRead([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "v1/notifications/mark-all-read")] HttpRequest req) =>
         inbox.MarkAllReadAsync(req.HttpContext);

@@ -41,7 +41,7 @@ public sealed class InboxApi(RequestAuthenticator auth, InboxStore inbox, Cursor
         {
             var (items, scannedTo, counter) = await inbox.ListAfterSeqAsync(caller.TenantId, caller.UserId, filter, after, limit, context.RequestAborted);
             var next = scannedTo < counter.Seq ? cursors.Protect(CursorPurpose, subject, "a:" + scannedTo.ToString(CultureInfo.InvariantCulture)) : null;
-            return Results.Json(new InboxPage(items, next, counter.Unread, counter.Seq), ApiJson.Options);
+            return Results.Json(new InboxPage(WithSeen(items, counter), next, counter.Unread, counter.Seq) { UnseenCount = counter.Unseen }, ApiJson.Options);
         }
 
         var counterRead = inbox.ReadCounterAsync(InboxKeys.Partition(caller.TenantId, caller.UserId), context.RequestAborted);
@@ -59,7 +59,7 @@ public sealed class InboxApi(RequestAuthenticator auth, InboxStore inbox, Cursor
         var (page, continueBelow) = await inbox.ListNewestFirstAsync(caller.TenantId, caller.UserId, filter, fromSeq, limit, context.RequestAborted);
         var latest = await counterRead;
         var nextCursor = continueBelow is { } below ? cursors.Protect(CursorPurpose, subject, "d:" + InboxKeys.NotificationRowKey(below)) : null;
-        return Results.Json(new InboxPage(page, nextCursor, latest.Unread, latest.Seq), ApiJson.Options);
+        return Results.Json(new InboxPage(WithSeen(page, latest), nextCursor, latest.Unread, latest.Seq) { UnseenCount = latest.Unseen }, ApiJson.Options);
     });
 
     /// <summary>GET /api/v1/notifications/unread: the count and up to 20 newest unread among the latest <see cref="InboxStore.ScanWindow"/>.</summary>
@@ -68,15 +68,23 @@ public sealed class InboxApi(RequestAuthenticator auth, InboxStore inbox, Cursor
         var caller = await auth.RequireAsync(context.Request);
         var counter = await inbox.ReadCounterAsync(InboxKeys.Partition(caller.TenantId, caller.UserId), context.RequestAborted);
         var (items, _) = await inbox.ListNewestFirstAsync(caller.TenantId, caller.UserId, new InboxFilter(true, null, null), counter.Seq, 20, context.RequestAborted);
-        return Results.Json(new { count = counter.Unread, items, seq = counter.Seq }, ApiJson.Options);
+        return Results.Json(new { count = counter.Unread, unseenCount = counter.Unseen, items = WithSeen(items, counter), seq = counter.Seq }, ApiJson.Options);
     });
 
     /// <summary>GET /api/v1/notifications/{id}.</summary>
     public Task<IResult> GetAsync(HttpContext context, string id) => ApiEndpoint.RunAsync(context, logger, async () =>
     {
         var caller = await auth.RequireAsync(context.Request);
-        var item = InboxKeys.TryParseId(id, out var seq) ? await inbox.GetAsync(caller.TenantId, caller.UserId, seq, context.RequestAborted) : null;
-        return item is null ? throw NotFound() : Results.Json(item, ApiJson.Options);
+        if (!InboxKeys.TryParseId(id, out var seq))
+        {
+            throw NotFound();
+        }
+
+        // The counter (for seenAt) is read alongside the row, not after it.
+        var counterRead = inbox.ReadCounterAsync(InboxKeys.Partition(caller.TenantId, caller.UserId), context.RequestAborted);
+        var item = await inbox.GetAsync(caller.TenantId, caller.UserId, seq, context.RequestAborted);
+        var counter = await counterRead;
+        return item is null ? throw NotFound() : Results.Json(item with { SeenAt = counter.SeenAt(item.Seq) }, ApiJson.Options);
     });
 
     /// <summary>PATCH /api/v1/notifications/{id}/read: 204, idempotent; other tabs and devices hear notificationsRead.</summary>
@@ -132,8 +140,61 @@ public sealed class InboxApi(RequestAuthenticator auth, InboxStore inbox, Cursor
         }
 
         await PushAsync(caller, "unreadCountChanged", new UnreadCountChangedMessage(counter.Unread, counter.Seq));
+        await PushAsync(caller, "countsChanged", new CountsChangedMessage(counter.Unread, counter.Unseen, counter.Seq));
         return Results.NoContent();
     });
+
+    /// <summary>POST /api/v1/notifications/{id}/archive and /unarchive: 204, idempotent; other tabs hear notificationsUpdated.</summary>
+    public Task<IResult> SetArchivedAsync(HttpContext context, string id, bool archived) => ApiEndpoint.RunAsync(context, logger, async () =>
+    {
+        var caller = await auth.RequireAsync(context.Request);
+        if (!InboxKeys.TryParseId(id, out var seq))
+        {
+            throw NotFound();
+        }
+
+        var (found, changed, countChanged, counter) = await inbox.SetArchivedAsync(caller.TenantId, caller.UserId, seq, archived, context.RequestAborted);
+        if (!found)
+        {
+            throw NotFound();
+        }
+
+        if (changed)
+        {
+            await PushAsync(caller, "notificationsUpdated",
+                new NotificationsUpdatedMessage([id], archived ? "archived" : "unarchived", new InboxCounts(counter.Unread, counter.Unseen), counter.Seq));
+            if (countChanged)
+            {
+                // Existing clients only know the badge message.
+                await PushAsync(caller, "unreadCountChanged", new UnreadCountChangedMessage(counter.Unread, counter.Seq));
+                await PushAsync(caller, "countsChanged", new CountsChangedMessage(counter.Unread, counter.Unseen, counter.Seq));
+            }
+        }
+
+        return Results.NoContent();
+    });
+
+    /// <summary>POST /api/v1/notifications/seen {"upToSeq"}: the bell was opened. {unreadCount, unseenCount, seq}; idempotent, never moves back.</summary>
+    public Task<IResult> MarkSeenAsync(HttpContext context) => ApiEndpoint.RunAsync(context, logger, async () =>
+    {
+        var caller = await auth.RequireAsync(context.Request);
+        var body = await RequestBody.ReadJsonAsync<MarkSeenRequest>(context.Request, cancellationToken: context.RequestAborted);
+        if (body.UpToSeq is not { } upToSeq || upToSeq < 0)
+        {
+            throw ApiException.BadRequest("VALIDATION_ERROR", "'upToSeq' must be a sequence number (0 or more).");
+        }
+
+        var (changed, counter) = await inbox.MarkSeenAsync(caller.TenantId, caller.UserId, upToSeq, context.RequestAborted);
+        if (changed)
+        {
+            await PushAsync(caller, "countsChanged", new CountsChangedMessage(counter.Unread, counter.Unseen, counter.Seq));
+        }
+
+        return Results.Json(new CountsChangedMessage(counter.Unread, counter.Unseen, counter.Seq), ApiJson.Options);
+    });
+
+    private static List<InboxItem> WithSeen(IReadOnlyList<InboxItem> items, InboxCounter counter) =>
+        items.Select(i => counter.SeenAt(i.Seq) is { } at ? i with { SeenAt = at } : i).ToList();
 
     private static InboxFilter ReadFilter(HttpRequest request)
     {
@@ -145,7 +206,8 @@ public sealed class InboxApi(RequestAuthenticator auth, InboxStore inbox, Cursor
             throw ApiException.BadRequest("VALIDATION_ERROR", "'priority' must be low, normal, high or critical.");
         }
 
-        return new InboxFilter(unread, type, priority);
+        var archived = QueryParameters.OptionalBool(request, "archived") ?? false;
+        return new InboxFilter(unread, type, priority, archived);
     }
 
     private async Task PushAsync(CallerPrincipal caller, string target, object payload)
@@ -167,4 +229,20 @@ public sealed class InboxApi(RequestAuthenticator auth, InboxStore inbox, Cursor
 }
 
 /// <summary>A page of the inbox. seq is the user's latest sequence number, for gap detection.</summary>
-public sealed record InboxPage(IReadOnlyList<InboxItem> Items, string? NextCursor, int UnreadCount, long Seq);
+public sealed record InboxPage(IReadOnlyList<InboxItem> Items, string? NextCursor, int UnreadCount, long Seq)
+{
+    /// <summary>Not archived items above the seen watermark: the bell's badge.</summary>
+    public int UnseenCount { get; init; }
+}
+
+/// <summary>POST /seen body.</summary>
+public sealed record MarkSeenRequest(long? UpToSeq);
+
+/// <summary>Pushed beside unreadCountChanged whenever the counts move.</summary>
+public sealed record CountsChangedMessage(int UnreadCount, int UnseenCount, long Seq);
+
+/// <summary>The counts a state change leaves behind.</summary>
+public sealed record InboxCounts(int UnreadCount, int UnseenCount);
+
+/// <summary>Pushed to the user's tabs and devices after a state change (archived, unarchived) to the listed ids.</summary>
+public sealed record NotificationsUpdatedMessage(IReadOnlyList<string> Ids, string State, InboxCounts Counts, long Seq);

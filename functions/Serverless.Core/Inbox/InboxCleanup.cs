@@ -22,7 +22,7 @@ public sealed class InboxCleanup(InboxStore inbox, ResumableScan scan, Notificat
         var filter = TableClient.CreateQueryFilter($"ExpiresAt lt {time.GetUtcNow()}");
         var deleted = await scan.RunAsync("inbox-expiry", MaxPagesPerRun, async (continuation, ct) =>
         {
-            var result = await inbox.Table.QueryPageAsync(filter, ["PartitionKey", "RowKey", "IsRead", "ExpiresAt"], PageSize, continuation, ct);
+            var result = await inbox.Table.QueryPageAsync(filter, ["PartitionKey", "RowKey", "IsRead", "Archived", "ExpiresAt"], PageSize, continuation, ct);
             var count = 0;
             foreach (var partition in result.Items.GroupBy(e => e.PartitionKey))
             {
@@ -46,16 +46,23 @@ public sealed class InboxCleanup(InboxStore inbox, ResumableScan scan, Notificat
 
     private async Task<int> DeleteGroupAsync(string partitionKey, TableEntity[] rows, CancellationToken cancellationToken)
     {
-        var unread = rows.Count(r => r.RowKey.StartsWith(InboxKeys.NotificationPrefix, StringComparison.Ordinal) && r.GetBoolean("IsRead") != true);
+        var counted = rows.Where(r => r.RowKey.StartsWith(InboxKeys.NotificationPrefix, StringComparison.Ordinal) && r.GetBoolean("Archived") != true).ToList();
+        var unread = counted.Count(r => r.GetBoolean("IsRead") != true);
         var actions = rows.Select(r => new TableTransactionAction(TableTransactionActionType.Delete, r, r.ETag)).ToList();
-        if (unread > 0)
+        if (counted.Count > 0)
         {
             inbox.Forget(partitionKey);
             var counter = await inbox.ReadCounterAsync(partitionKey, cancellationToken);
-            if (counter.ETag is not null)
+            var unseen = counted.Count(r => InboxKeys.SeqFromRowKey(r.RowKey) > counter.SeenUpToSeq);
+            if (counter.ETag is not null && (unread > 0 || unseen > 0))
             {
                 actions.Add(new(TableTransactionActionType.UpdateMerge,
-                    new TableEntity(partitionKey, InboxKeys.CounterRowKey) { ["Unread"] = Math.Max(0, counter.Unread - unread) }, counter.ETag.Value));
+                    new TableEntity(partitionKey, InboxKeys.CounterRowKey)
+                    {
+                        ["Unread"] = Math.Max(0, counter.Unread - unread),
+                        ["Unseen"] = Math.Max(0, counter.Unseen - unseen),
+                        ["SeenUpToSeq"] = counter.SeenUpToSeq,
+                    }, counter.ETag.Value));
             }
         }
 

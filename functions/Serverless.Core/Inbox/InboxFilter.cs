@@ -5,16 +5,22 @@ using Serverless.Core.Storage;
 namespace Serverless.Core.Inbox;
 
 /// <summary>Optional inbox filters from the query string; values reach OData only through <see cref="TableFilter"/>.</summary>
-public sealed record InboxFilter(bool UnreadOnly, string? Type, string? Priority)
+/// <remarks>
+/// Archived: false (the default) leaves archived rows out, true lists only them. Rows are written with Archived=false,
+/// and "not archived" is <c>not (Archived eq true)</c> so that a row written before the property existed also counts as not archived.
+/// </remarks>
+public sealed record InboxFilter(bool UnreadOnly, string? Type, string? Priority, bool Archived = false)
 {
     public static readonly InboxFilter None = new(false, null, null);
 
-    /// <summary>True when no filter was asked for (only expired rows are left out).</summary>
-    public bool IsNone => !UnreadOnly && Type is null && Priority is null;
+    /// <summary>True when no filter was asked for: the afterSeq recovery path then returns every row, archived ones flagged.</summary>
+    public bool IsNone => !UnreadOnly && Type is null && Priority is null && !Archived;
 
     public string ToODataSuffix()
     {
-        var suffix = "";
+        var suffix = Archived
+            ? TableClient.CreateQueryFilter($" and Archived eq {true}")
+            : TableClient.CreateQueryFilter($" and not (Archived eq {true})");
         if (UnreadOnly)
         {
             suffix += TableClient.CreateQueryFilter($" and IsRead eq {false}");

@@ -25,6 +25,14 @@ public sealed record InboxItem(
     /// <summary>Per-channel outcomes (email, push, ...) once the channel dispatcher has decided; null before that.</summary>
     public IReadOnlyList<Channels.DeliveryRecord>? Deliveries { get; init; }
 
+    /// <summary>Archived items leave the default list and count as neither unread nor unseen.</summary>
+    public bool Archived { get; init; }
+
+    public DateTimeOffset? ArchivedAt { get; init; }
+
+    /// <summary>When the bell covering this item was opened (POST /seen); null while unseen. Filled in from the counter by the API.</summary>
+    public DateTimeOffset? SeenAt { get; init; }
+
     internal static InboxItem FromEntity(TableEntity entity)
     {
         var seq = InboxKeys.SeqFromRowKey(entity.RowKey);
@@ -53,6 +61,9 @@ public sealed record InboxItem(
             entity.GetString("DedupeKey"))
         {
             Deliveries = entity.GetString("Deliveries") is { Length: > 0 } deliveries ? Channels.DeliveryRecordStore.Parse(deliveries) : null,
+            Archived = entity.GetBoolean("Archived") ?? false,
+            // Unarchive leaves the old ArchivedAt on the row (a merge cannot drop a property); only an archived item shows one.
+            ArchivedAt = entity.GetBoolean("Archived") == true ? entity.GetDateTimeOffset("ArchivedAt") : null,
         };
     }
 }
@@ -78,7 +89,14 @@ public sealed record NewNotification(
 }
 
 /// <summary>The per-user counter row: last sequence number, unread count and the push-throttle window.</summary>
-public sealed record InboxCounter(long Seq, int Unread, DateTimeOffset WindowStart, int WindowPushes, bool PushSuppressed, ETag? ETag)
+/// <remarks>
+/// Seen is a watermark: every row with seq at or below SeenUpToSeq is seen, and Unseen counts the rows above it that are
+/// not archived (expired ones too, until the cleanup timer removes them and subtracts them). SeenSteps keeps the last
+/// few watermark moves ("seq:unixMs,...") so items can say when they were seen without a write per row.
+/// A counter written before seen existed has neither field: everything up to its Seq counts as seen.
+/// </remarks>
+public sealed record InboxCounter(long Seq, int Unread, DateTimeOffset WindowStart, int WindowPushes, bool PushSuppressed, ETag? ETag,
+    int Unseen = 0, long SeenUpToSeq = 0, string SeenSteps = "")
 {
     public static readonly InboxCounter Empty = new(0, 0, DateTimeOffset.MinValue, 0, false, null);
 
@@ -88,7 +106,49 @@ public sealed record InboxCounter(long Seq, int Unread, DateTimeOffset WindowSta
         e.GetDateTimeOffset("WindowStart") ?? DateTimeOffset.MinValue,
         e.GetInt32("WindowPushes") ?? 0,
         e.GetBoolean("PushSuppressed") ?? false,
-        e.ETag);
+        e.ETag,
+        e.GetInt32("Unseen") ?? 0,
+        e.GetInt64("SeenUpToSeq") ?? e.GetInt64("Seq") ?? 0,
+        e.GetString("SeenSteps") ?? "");
+
+    /// <summary>Watermark moves kept for seenAt; older items report the oldest kept time (an upper bound).</summary>
+    public const int MaxSeenSteps = 20;
+
+    /// <summary>When the item with this seq was seen: the time of the first kept watermark move that covered it; null when unseen or unknown.</summary>
+    public DateTimeOffset? SeenAt(long seq)
+    {
+        if (seq > SeenUpToSeq || SeenSteps.Length == 0)
+        {
+            return null;
+        }
+
+        DateTimeOffset? first = null;
+        foreach (var step in SeenSteps.Split(','))
+        {
+            var colon = step.IndexOf(':', StringComparison.Ordinal);
+            var upTo = long.Parse(step.AsSpan(0, colon), System.Globalization.CultureInfo.InvariantCulture);
+            var at = DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(step.AsSpan(colon + 1), System.Globalization.CultureInfo.InvariantCulture));
+            first ??= at;
+            if (upTo >= seq)
+            {
+                return at;
+            }
+        }
+
+        return first;
+    }
+
+    internal InboxCounter WithSeen(long upToSeq, int unseen, DateTimeOffset at)
+    {
+        var steps = SeenSteps.Length == 0 ? [] : SeenSteps.Split(',').ToList();
+        steps.Add(upToSeq.ToString(System.Globalization.CultureInfo.InvariantCulture) + ":" + at.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (steps.Count > MaxSeenSteps)
+        {
+            steps.RemoveRange(0, steps.Count - MaxSeenSteps);
+        }
+
+        return this with { SeenUpToSeq = upToSeq, Unseen = Math.Max(0, unseen), SeenSteps = string.Join(',', steps) };
+    }
 
     internal TableEntity ToEntity(string partitionKey)
     {
@@ -98,6 +158,9 @@ public sealed record InboxCounter(long Seq, int Unread, DateTimeOffset WindowSta
             ["Unread"] = Math.Max(0, Unread),
             ["WindowPushes"] = WindowPushes,
             ["PushSuppressed"] = PushSuppressed,
+            ["Unseen"] = Math.Max(0, Unseen),
+            ["SeenUpToSeq"] = SeenUpToSeq,
+            ["SeenSteps"] = SeenSteps,
         };
         if (WindowStart > DateTimeOffset.MinValue)
         {

@@ -170,7 +170,7 @@ public sealed class InboxStore
                     var seq = next.Seq + 1;
                     var (push, decided) = DecidePush(next, now, notification.NeverThrottle);
                     var suppressionStarted = !push && !next.PushSuppressed;
-                    next = decided with { Seq = seq, Unread = next.Unread + 1, PushSuppressed = decided.PushSuppressed || !push };
+                    next = decided with { Seq = seq, Unread = next.Unread + 1, Unseen = next.Unseen + 1, PushSuppressed = decided.PushSuppressed || !push };
                     var row = NewRow(pk, seq, notification);
                     var marker = new TableEntity(pk, InboxKeys.MarkerRowKey(notification.EventId)) { ["Seq"] = seq, ["ExpiresAt"] = notification.ExpiresAt };
                     if (notification.PublishHash is not null)
@@ -268,6 +268,7 @@ public sealed class InboxStore
             ["Priority"] = notification.Priority,
             ["Channel"] = notification.Channel,
             ["IsRead"] = false,
+            ["Archived"] = false,
             ["CreatedAt"] = notification.CreatedAt,
             ["ExpiresAt"] = notification.ExpiresAt,
         };
@@ -452,7 +453,10 @@ public sealed class InboxStore
             }
 
             var update = new TableEntity(pk, entity.RowKey) { ["IsRead"] = true, ["ReadAt"] = _time.GetUtcNow() };
-            var next = counter with { Unread = Math.Max(0, counter.Unread - 1) };
+
+            // An archived row is not in the unread count; the counter is still written (with its ETag) so the
+            // row's state and the count cannot drift apart under a racing archive/unarchive.
+            var next = entity.GetBoolean("Archived") == true ? counter : counter with { Unread = Math.Max(0, counter.Unread - 1) };
             try
             {
                 var etags = await _table.SubmitValidatedTransactionAsync(
@@ -487,7 +491,7 @@ public sealed class InboxStore
         string? continuation = null;
         do
         {
-            var page = await _table.QueryPageAsync(query, ["RowKey"], ScanWindow, continuation, cancellationToken);
+            var page = await _table.QueryPageAsync(query, ["RowKey", "Archived"], ScanWindow, continuation, cancellationToken);
             unread.AddRange(page.Items);
             continuation = page.ContinuationToken;
         }
@@ -504,7 +508,9 @@ public sealed class InboxStore
             {
                 counter = await CachedOrReadCounterAsync(pk, cancellationToken);
                 var now = _time.GetUtcNow();
-                var next = counter with { Unread = Math.Max(0, counter.Unread - rows.Count) };
+                // Archived unread rows are marked read too, but were never in the count.
+                var counted = rows.Count(e => e.GetBoolean("Archived") != true);
+                var next = counter with { Unread = Math.Max(0, counter.Unread - counted) };
                 var actions = rows
                     .Select(e => new TableTransactionAction(TableTransactionActionType.UpdateMerge, new TableEntity(pk, e.RowKey) { ["IsRead"] = true, ["ReadAt"] = now }, e.ETag))
                     .Append(new TableTransactionAction(TableTransactionActionType.UpdateMerge, CounterUpdate(pk, next), counter.ETag ?? ETag.All))
@@ -545,17 +551,22 @@ public sealed class InboxStore
         using var held = await LockAsync(pk, cancellationToken);
         for (var attempt = 1; ; attempt++)
         {
-            var entity = await _table.GetEntityOrDefaultAsync(pk, InboxKeys.NotificationRowKey(seq), ["PartitionKey", "RowKey", "IsRead", "ExpiresAt"], cancellationToken);
+            var entity = await _table.GetEntityOrDefaultAsync(pk, InboxKeys.NotificationRowKey(seq), ["PartitionKey", "RowKey", "IsRead", "Archived", "ExpiresAt"], cancellationToken);
             if (entity is null || IsExpired(entity))
             {
                 return (false, InboxCounter.Empty);
             }
 
             var counter = await CachedOrReadCounterAsync(pk, cancellationToken);
-            var wasUnread = entity.GetBoolean("IsRead") != true;
-            var next = wasUnread ? counter with { Unread = Math.Max(0, counter.Unread - 1) } : counter;
+            var wasUnread = entity.GetBoolean("IsRead") != true && entity.GetBoolean("Archived") != true;
+            var wasUnseen = seq > counter.SeenUpToSeq && entity.GetBoolean("Archived") != true;
+            var next = counter with
+            {
+                Unread = wasUnread ? Math.Max(0, counter.Unread - 1) : counter.Unread,
+                Unseen = wasUnseen ? Math.Max(0, counter.Unseen - 1) : counter.Unseen,
+            };
             var actions = new List<TableTransactionAction> { new(TableTransactionActionType.Delete, entity, entity.ETag) };
-            if (wasUnread)
+            if (wasUnread || wasUnseen)
             {
                 actions.Add(new(TableTransactionActionType.UpdateMerge, CounterUpdate(pk, next), counter.ETag ?? ETag.All));
             }
@@ -563,7 +574,7 @@ public sealed class InboxStore
             try
             {
                 var etags = await _table.SubmitValidatedTransactionAsync(actions, cancellationToken);
-                if (wasUnread)
+                if (actions.Count > 1)
                 {
                     next = next with { ETag = etags[^1] };
                     Remember(pk, next);
@@ -576,6 +587,132 @@ public sealed class InboxStore
                 await ConflictAsync(pk, ex, attempt, cancellationToken);
             }
         }
+    }
+
+    /// <summary>
+    /// Archives or unarchives one notification; false when it does not exist (or is expired). Changed is false when it
+    /// already was in that state (idempotent). An unread row leaves (or re-enters) the unread count in the same
+    /// transaction, guarded by both ETags, under the user's lock, with the same jittered retries as mark-read.
+    /// </summary>
+    public async Task<(bool Found, bool Changed, bool CountChanged, InboxCounter Counter)> SetArchivedAsync(string tenantId, string userId, long seq, bool archived, CancellationToken cancellationToken)
+    {
+        var pk = InboxKeys.Partition(tenantId, userId);
+        using var held = await LockAsync(pk, cancellationToken);
+        for (var attempt = 1; ; attempt++)
+        {
+            var entity = await _table.GetEntityOrDefaultAsync(pk, InboxKeys.NotificationRowKey(seq), ["PartitionKey", "RowKey", "IsRead", "Archived", "ExpiresAt"], cancellationToken);
+            if (entity is null || IsExpired(entity))
+            {
+                return (false, false, false, InboxCounter.Empty);
+            }
+
+            var counter = await CachedOrReadCounterAsync(pk, cancellationToken);
+            if ((entity.GetBoolean("Archived") == true) == archived)
+            {
+                return (true, false, false, counter);
+            }
+
+            var update = new TableEntity(pk, entity.RowKey) { ["Archived"] = archived };
+            if (archived)
+            {
+                update["ArchivedAt"] = _time.GetUtcNow();
+            }
+
+            var actions = new List<TableTransactionAction> { new(TableTransactionActionType.UpdateMerge, update, entity.ETag) };
+            var delta = archived ? -1 : 1;
+            var next = counter with
+            {
+                Unread = entity.GetBoolean("IsRead") != true ? Math.Max(0, counter.Unread + delta) : counter.Unread,
+                Unseen = seq > counter.SeenUpToSeq ? Math.Max(0, counter.Unseen + delta) : counter.Unseen,
+            };
+            if (next != counter)
+            {
+                actions.Add(new(TableTransactionActionType.UpdateMerge, CounterUpdate(pk, next), counter.ETag ?? ETag.All));
+            }
+
+            try
+            {
+                var etags = await _table.SubmitValidatedTransactionAsync(actions, cancellationToken);
+                if (actions.Count > 1)
+                {
+                    next = next with { ETag = etags[^1] };
+                    Remember(pk, next);
+                }
+
+                return (true, true, actions.Count > 1, next);
+            }
+            catch (RequestFailedException ex) when (ex.Status is 412 or 404)
+            {
+                await ConflictAsync(pk, ex, attempt, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Marks everything up to <paramref name="upToSeq"/> (at most the latest seq) seen by moving the counter's watermark.
+    /// Unseen is recounted over the smaller of the two key ranges, (old watermark, upToSeq] or (upToSeq, Seq], with one
+    /// key-only query: nothing when the bell is opened at the latest seq, and never more than the gap the client left.
+    /// The commit is the counter alone, guarded by its ETag, under the user's lock, with the mark-read retries.
+    /// Changed is false when the watermark was already there or past it (idempotent; it never moves back).
+    /// </summary>
+    public async Task<(bool Changed, InboxCounter Counter)> MarkSeenAsync(string tenantId, string userId, long upToSeq, CancellationToken cancellationToken)
+    {
+        var pk = InboxKeys.Partition(tenantId, userId);
+        using var held = await LockAsync(pk, cancellationToken);
+        for (var attempt = 1; ; attempt++)
+        {
+            // A fresh read: the watermark must not pass a seq another instance delivered but this one has not cached.
+            var counter = await ReadCounterAsync(pk, cancellationToken);
+            var target = Math.Min(upToSeq, counter.Seq);
+            if (target <= counter.SeenUpToSeq)
+            {
+                return (false, counter);
+            }
+
+            int unseen;
+            if (target == counter.Seq)
+            {
+                unseen = 0;
+            }
+            else if (target - counter.SeenUpToSeq <= counter.Seq - target)
+            {
+                unseen = counter.Unseen - await CountNotArchivedAsync(pk, counter.SeenUpToSeq + 1, target, cancellationToken);
+            }
+            else
+            {
+                unseen = await CountNotArchivedAsync(pk, target + 1, counter.Seq, cancellationToken);
+            }
+
+            var next = counter.WithSeen(target, unseen, _time.GetUtcNow());
+            try
+            {
+                var etag = (await _table.UpdateEntityAsync(CounterUpdate(pk, next), counter.ETag ?? ETag.All, TableUpdateMode.Merge, cancellationToken)).NewETag();
+                next = next with { ETag = etag };
+                Remember(pk, next);
+                return (true, next);
+            }
+            catch (RequestFailedException ex) when (ex.Status is 412 or 404)
+            {
+                await ConflictAsync(pk, ex, attempt, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>Rows in the seq range that are not archived, expired ones included (they stay counted until cleanup removes them).</summary>
+    private async Task<int> CountNotArchivedAsync(string pk, long lowSeq, long highSeq, CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {pk} and RowKey ge {InboxKeys.NotificationRowKey(highSeq)} and RowKey le {InboxKeys.NotificationRowKey(lowSeq)} and not (Archived eq {true})");
+        var count = 0;
+        string? continuation = null;
+        do
+        {
+            var page = await _table.QueryPageAsync(filter, ["RowKey"], ScanWindow, continuation, cancellationToken);
+            count += page.Items.Count;
+            continuation = page.ContinuationToken;
+        }
+        while (continuation is not null);
+
+        return count;
     }
 
     /// <summary>
@@ -670,7 +807,13 @@ public sealed class InboxStore
         while (Interlocked.CompareExchange(ref _newUserScore, next, current) != current);
     }
 
-    private static TableEntity CounterUpdate(string pk, InboxCounter next) => new(pk, InboxKeys.CounterRowKey) { ["Unread"] = next.Unread };
+    private static TableEntity CounterUpdate(string pk, InboxCounter next) => new(pk, InboxKeys.CounterRowKey)
+    {
+        ["Unread"] = next.Unread,
+        ["Unseen"] = Math.Max(0, next.Unseen),
+        ["SeenUpToSeq"] = next.SeenUpToSeq,
+        ["SeenSteps"] = next.SeenSteps,
+    };
 
     private bool IsExpired(TableEntity entity) => entity.GetDateTimeOffset("ExpiresAt") is { } expires && expires <= _time.GetUtcNow();
 

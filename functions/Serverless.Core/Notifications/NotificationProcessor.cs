@@ -204,6 +204,9 @@ public sealed class NotificationProcessor(
             await SendQuietlyAsync(
                 RealtimeMessage.ToUser(RealtimeUser.Id(request.TenantId, request.UserId), "unreadCountChanged", new UnreadCountChangedMessage(counter.Unread, counter.Seq)),
                 cancellationToken);
+            await SendQuietlyAsync(
+                RealtimeMessage.ToUser(RealtimeUser.Id(request.TenantId, request.UserId), "countsChanged", new CountsChangedMessage(counter.Unread, counter.Unseen, counter.Seq)),
+                cancellationToken);
         }
     }
 
