@@ -321,8 +321,12 @@ const scenarios = {
       await a.getByRole("button", { name: "Save preferences" }).click();
       await a.getByRole("status").waitFor({ timeout: 5_000 });
       await a.reload();
-      await a.getByRole("button", { name: "Save preferences" }).waitFor();
-      const delivery = await a.getByLabel("Delivery of report.generated").inputValue();
+      // The form renders the defaults first and the stored document when GET /preferences answers: wait for that.
+      let delivery = "";
+      for (const started = Date.now(); Date.now() - started < 5_000; await a.waitForTimeout(100)) {
+        delivery = await a.getByLabel("Delivery of report.generated").inputValue().catch(() => "");
+        if (delivery === "off") break;
+      }
       assert(delivery === "off", `report.generated came back as ${delivery}`);
       assert(await a.getByLabel("Hold email and push back (never critical)").isChecked(), "quiet hours did not survive the reload");
       log({ step: "preferences" });
