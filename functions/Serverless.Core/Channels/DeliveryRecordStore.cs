@@ -49,18 +49,32 @@ public sealed class DeliveryRecordStore(StorageAccount account)
                 }
             }
 
-            var ordered = current.OrderBy(r => ChannelNames.All.ToList().IndexOf(r.Channel)).ToArray();
+            var ordered = current.OrderBy(r => ChannelOrder(r.Channel)).ToArray();
             try
             {
                 await _inbox.UpdateEntityAsync(
                     new TableEntity(pk, rk) { [Column] = JsonSerializer.Serialize(ordered, Json) }, row.ETag, TableUpdateMode.Merge, cancellationToken);
                 return;
             }
-            catch (RequestFailedException ex) when (ex.Status is 412 or 404)
+            catch (RequestFailedException ex) when (ex.Status is 412 or 404 && attempt < MaxAttempts)
             {
-                // A mark-read or another channel moved the row: read again.
+                // A mark-read or another channel moved the row: read again, after a jittered wait.
+                await TableStorage.ContentionBackoffAsync(attempt, cancellationToken);
             }
         }
+    }
+
+    private static int ChannelOrder(string channel)
+    {
+        for (var i = 0; i < ChannelNames.All.Count; i++)
+        {
+            if (ChannelNames.All[i] == channel)
+            {
+                return i;
+            }
+        }
+
+        return ChannelNames.All.Count;
     }
 
     public static IReadOnlyList<DeliveryRecord> Parse(string? json)

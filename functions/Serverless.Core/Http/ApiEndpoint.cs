@@ -1,3 +1,4 @@
+using Azure;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -47,6 +48,15 @@ public static class ApiEndpoint
         {
             // The client went away; nothing useful can be written.
             return Results.Empty;
+        }
+        catch (RequestFailedException ex) when (ex.Status is 409 or 412)
+        {
+            // A write lost its ETag race (or its insert) more often than its own retries allow: that is contention, not
+            // a server error. The client retries; nothing was half-applied (every write is one guarded operation).
+            logger.LogWarning(ex, "Storage contention outlasted the retries in {Path}", context.Request.Path.Value);
+            var busy = ApiError.Result(503, "CONCURRENT_UPDATE", "Others are changing the same data; try again in a moment.");
+            context.Response.Headers.RetryAfter = "1";
+            return busy;
         }
         catch (Exception ex) when (StorageUnavailable.Is(ex))
         {

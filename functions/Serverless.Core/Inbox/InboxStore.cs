@@ -440,7 +440,7 @@ public sealed class InboxStore
         using var held = await LockAsync(pk, cancellationToken);
         for (var attempt = 1; ; attempt++)
         {
-            var entity = await _table.GetEntityOrDefaultAsync(pk, InboxKeys.NotificationRowKey(seq), cancellationToken: cancellationToken);
+            var entity = await _table.GetEntityOrDefaultAsync(pk, InboxKeys.NotificationRowKey(seq), ["PartitionKey", "RowKey", "IsRead", "Archived", "ExpiresAt"], cancellationToken);
             if (entity is null || IsExpired(entity))
             {
                 return (false, false, InboxCounter.Empty);
@@ -737,15 +737,7 @@ public sealed class InboxStore
         await BackoffAsync(attempt, cancellationToken);
     }
 
-    /// <summary>A random wait that grows with the attempt (real time: it spaces out storage calls, whatever clock the app reads).</summary>
-    private static Task BackoffAsync(int attempt, CancellationToken cancellationToken)
-    {
-        var ceiling = Math.Min(MaxBackoffMilliseconds, BaseBackoffMilliseconds << Math.Min(attempt, 10));
-        return Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(ceiling / 4, ceiling + 1)), cancellationToken);
-    }
-
-    private const int BaseBackoffMilliseconds = 10;
-    private const int MaxBackoffMilliseconds = 1000;
+    private static Task BackoffAsync(int attempt, CancellationToken cancellationToken) => TableStorage.ContentionBackoffAsync(attempt, cancellationToken);
 
     /// <summary>Holds the user's stripe: this instance's writes to one user's counter go one at a time, so they never race each other.</summary>
     private async Task<StripeLock> LockAsync(string pk, CancellationToken cancellationToken)

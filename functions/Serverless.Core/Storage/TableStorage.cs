@@ -160,6 +160,16 @@ public static class TableStorage
     private static string TextPartName(string name, int part) =>
         part == 0 ? name : name + part.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>
+    /// After losing an ETag race: a random wait that grows with the attempt (full jitter, 10 ms doubling up to 1 s), so
+    /// writers contending for one row spread out instead of retrying in lockstep. Real time, whatever clock the app reads.
+    /// </summary>
+    public static Task ContentionBackoffAsync(int attempt, CancellationToken cancellationToken)
+    {
+        var ceiling = Math.Min(1000, 10 << Math.Min(attempt, 10));
+        return Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(ceiling / 4, ceiling + 1)), cancellationToken);
+    }
+
     /// <summary>The ETag a write returned.</summary>
     public static ETag NewETag(this Response response) =>
         response.Headers.ETag ?? throw new InvalidOperationException($"The storage service returned no ETag (status {response.Status}).");

@@ -100,6 +100,8 @@ public sealed class RoomMessageStore
                     {
                         return (await ExistingAsync(pk, roomId, markerKey, cancellationToken), false);
                     }
+
+                    await TableStorage.ContentionBackoffAsync(attempt, cancellationToken);
                 }
             }
         }
@@ -199,6 +201,7 @@ public sealed class RoomMessageStore
                 catch (RequestFailedException ex) when (ex.IsConcurrencyConflict() && attempt < MaxAttempts)
                 {
                     // Another instance changed the row first (a reaction, an edit): read it again and reapply.
+                    await TableStorage.ContentionBackoffAsync(attempt, cancellationToken);
                 }
             }
         }
@@ -255,6 +258,7 @@ public sealed class RoomMessageStore
             catch (RequestFailedException ex) when (ex.Status is 409 or 412 && attempt < MaxAttempts)
             {
                 // Another tab or a post by this member moved it first: compare again.
+                await TableStorage.ContentionBackoffAsync(attempt, cancellationToken);
             }
         }
     }
