@@ -105,7 +105,15 @@ public sealed class RoomStore(StorageAccount account, TimeProvider time)
                 return ((string RoomId, string Name, RoomRole Role)?)(entry.RowKey, entry.GetString("Name") ?? "", role);
             }
 
-            await Table.DeleteEntityAsync(entry.PartitionKey, entry.RowKey, entry.ETag, CancellationToken.None);
+            try
+            {
+                await Table.DeleteEntityAsync(entry.PartitionKey, entry.RowKey, entry.ETag, CancellationToken.None);
+            }
+            catch (RequestFailedException ex) when (ex.IsConcurrencyConflict())
+            {
+                // Rewritten since the query (re-added to the room): the row belongs to that write now; leave it.
+            }
+
             return null;
         }));
 
