@@ -66,8 +66,12 @@ public sealed class DirectAndCoalescedDeliveryTests(AzuriteFixture azurite) : IA
         await producer.PostJsonAsync("api/v1/events", new { type = "task.assigned", recipients = new { userIds = users } }).ExpectJsonAsync(HttpStatusCode.Accepted);
 
         Assert.Equal(1, _queuePuts.Count - putsBefore);
-        using var last = _host.ClientFor(users[^1], tenant);
-        await ApiAssertions.EventuallyAsync(() => last.GetAsync("api/v1/notifications").ExpectJsonAsync(), b => b.GetProperty("items").GetArrayLength() == 1);
+        foreach (var user in users)
+        {
+            using var recipient = _host.ClientFor(user, tenant);
+            var page = await ApiAssertions.EventuallyAsync(() => recipient.GetAsync("api/v1/notifications").ExpectJsonAsync(), b => b.GetProperty("items").GetArrayLength() == 1);
+            Assert.Equal(1, page.GetProperty("items").GetArrayLength());
+        }
     }
 
     [Fact]
