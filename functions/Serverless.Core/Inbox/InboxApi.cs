@@ -11,7 +11,7 @@ using Serverless.Core.Realtime;
 namespace Serverless.Core.Inbox;
 
 /// <summary>The signed-in user's inbox over REST. Every lookup is inside the caller's own partition, so another user's id is simply not found.</summary>
-public sealed class InboxApi(RequestAuthenticator auth, InboxStore inbox, CursorProtector cursors, IRealtimeSender realtime, ILogger<InboxApi> logger)
+public sealed partial class InboxApi(RequestAuthenticator auth, InboxStore inbox, CursorProtector cursors, IRealtimeSender realtime, ILogger<InboxApi> logger)
 {
     private const string CursorPurpose = "inbox";
 
@@ -206,8 +206,15 @@ public sealed class InboxApi(RequestAuthenticator auth, InboxStore inbox, Cursor
             throw ApiException.BadRequest("VALIDATION_ERROR", "'priority' must be low, normal, high or critical.");
         }
 
+        var channel = QueryParameters.OptionalString(request, "channel");
+        if (channel is not null && !NotificationWireNames.TryParseChannel(channel, out _))
+        {
+            throw ApiException.BadRequest("VALIDATION_ERROR", "'channel' must be web, email, sms or mobile_push.");
+        }
+
         var archived = QueryParameters.OptionalBool(request, "archived") ?? false;
-        return new InboxFilter(unread, type, priority, archived);
+        var snoozed = QueryParameters.OptionalBool(request, "snoozed") ?? false;
+        return new InboxFilter(unread, type, priority, archived) { Channel = channel, Snoozed = snoozed };
     }
 
     private async Task PushAsync(CallerPrincipal caller, string target, object payload)

@@ -24,7 +24,7 @@ public sealed record DeliveryResult(DeliveryStatus Status, InboxItem? Item, Inbo
 /// The per-user inbox in Table storage. Every change to one user is one entity group transaction in that user's partition,
 /// guarded by the counter row's ETag, so concurrent processors, replays and readers never double-count or lose a row.
 /// </summary>
-public sealed class InboxStore
+public sealed partial class InboxStore
 {
     private const int MaxAttempts = 10;
     private const int CounterCacheLimit = 100_000;
