@@ -53,7 +53,7 @@ public sealed class InboxCleanup(InboxStore inbox, ResumableScan scan, Notificat
         {
             inbox.Forget(partitionKey);
             var counter = await inbox.ReadCounterAsync(partitionKey, cancellationToken);
-            var unseen = counted.Count(r => InboxKeys.SeqFromRowKey(r.RowKey) > counter.SeenUpToSeq);
+            var unseen = counted.Count(r => counter.IsUnseen(InboxKeys.SeqFromRowKey(r.RowKey)));
             if (counter.ETag is not null && (unread > 0 || unseen > 0))
             {
                 actions.Add(new(TableTransactionActionType.UpdateMerge,

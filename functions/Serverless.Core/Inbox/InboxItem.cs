@@ -138,6 +138,12 @@ public sealed record InboxCounter(long Seq, int Unread, DateTimeOffset WindowSta
         return first;
     }
 
+    /// <summary>Whether the row with this seq counts as unseen (when it is neither archived nor snoozed).</summary>
+    public bool IsUnseen(long seq) => seq > SeenUpToSeq;
+
+    /// <summary>The counter after these rows (neither archived nor snoozed before) leave the unseen set: archived, snoozed or deleted.</summary>
+    internal InboxCounter LeaveUnseen(IEnumerable<long> seqs) => this with { Unseen = Math.Max(0, Unseen - seqs.Count(IsUnseen)) };
+
     internal InboxCounter WithSeen(long upToSeq, int unseen, DateTimeOffset at)
     {
         var steps = SeenSteps.Length == 0 ? [] : SeenSteps.Split(',').ToList();

@@ -559,11 +559,10 @@ public sealed partial class InboxStore
 
             var counter = await CachedOrReadCounterAsync(pk, cancellationToken);
             var wasUnread = entity.GetBoolean("IsRead") != true && entity.GetBoolean("Archived") != true;
-            var wasUnseen = seq > counter.SeenUpToSeq && entity.GetBoolean("Archived") != true;
-            var next = counter with
+            var wasUnseen = counter.IsUnseen(seq) && entity.GetBoolean("Archived") != true;
+            var next = (wasUnseen ? counter.LeaveUnseen([seq]) : counter) with
             {
                 Unread = wasUnread ? Math.Max(0, counter.Unread - 1) : counter.Unread,
-                Unseen = wasUnseen ? Math.Max(0, counter.Unseen - 1) : counter.Unseen,
             };
             var actions = new List<TableTransactionAction> { new(TableTransactionActionType.Delete, entity, entity.ETag) };
             if (wasUnread || wasUnseen)
@@ -623,7 +622,7 @@ public sealed partial class InboxStore
             var next = counter with
             {
                 Unread = entity.GetBoolean("IsRead") != true ? Math.Max(0, counter.Unread + delta) : counter.Unread,
-                Unseen = seq > counter.SeenUpToSeq ? Math.Max(0, counter.Unseen + delta) : counter.Unseen,
+                Unseen = counter.IsUnseen(seq) ? Math.Max(0, counter.Unseen + delta) : counter.Unseen,
             };
             if (next != counter)
             {
