@@ -49,6 +49,24 @@ public sealed class WebAppBrowserTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task PreferencesSavedInTheAppAreThereAfterAReload() => await RunAsync("preferences");
 
     [Fact]
+    public async Task OpeningTheBellClearsTheBadgeInEveryTabAndAfterAReloadWhileTheItemsStayUnread() => await RunAsync("seen");
+
+    [Fact]
+    public async Task AnArchivedItemLeavesTheInboxShowsInArchivedAndASecondTabFollowsLive() => await RunAsync("archive");
+
+    [Fact(Skip = "until inbox-search is merged")]
+    public async Task SearchFindsAnItemByAnAccentedWordTypedWithoutAccents() => await RunAsync("search");
+
+    [Fact(Skip = "until inbox-search is merged")]
+    public async Task UnreadFirstListsUnreadItemsBeforeReadOnes() => await RunAsync("unreadFirst");
+
+    [Fact(Skip = "until inbox-snooze is merged")]
+    public async Task ASnoozedItemLeavesTheInboxShowsInSnoozedAndUnsnoozeBringsItBack() => await RunAsync("snooze");
+
+    [Fact(Skip = "until inbox-bulk is merged")]
+    public async Task ArchiveAllOfAFilterAfterConfirmingLeavesTheOtherItemsAndDeleteAllEmptiesArchived() => await RunAsync("bulk");
+
+    [Fact]
     public async Task ThePagesRenderForTheScreenshots()
     {
         var dir = Path.Combine(Path.GetTempPath(), "webapp-shots-" + Guid.NewGuid().ToString("N"));
