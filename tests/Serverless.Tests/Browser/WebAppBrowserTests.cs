@@ -69,7 +69,9 @@ public sealed class WebAppBrowserTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task ThePagesRenderForTheScreenshots()
     {
-        var dir = Path.Combine(Path.GetTempPath(), "webapp-shots-" + Guid.NewGuid().ToString("N"));
+        // WEBAPP_SCREENSHOT_DIR=docs keeps the pictures (that is how docs/*.png are made); otherwise a temporary folder.
+        var keep = Environment.GetEnvironmentVariable("WEBAPP_SCREENSHOT_DIR") is { Length: > 0 } kept ? Path.GetFullPath(kept, NodeScript.RepositoryRoot) : null;
+        var dir = keep ?? Path.Combine(Path.GetTempPath(), "webapp-shots-" + Guid.NewGuid().ToString("N"));
         try
         {
             await RunAsync("screenshots", dir);
@@ -82,7 +84,7 @@ public sealed class WebAppBrowserTests(AzuriteFixture azurite) : IAsyncLifetime
         }
         finally
         {
-            if (Directory.Exists(dir))
+            if (keep is null && Directory.Exists(dir))
             {
                 Directory.Delete(dir, recursive: true);
             }

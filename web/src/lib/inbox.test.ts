@@ -191,6 +191,16 @@ describe("seen", () => {
     expect(s.calls.filter((c) => c.includes("/seen"))).toHaveLength(1);
   });
 
+  it("opened before the first page arrived, it waits for the page and sees what it counted", async () => {
+    const s = server([item(1), item(2)]);
+    const store = new InboxStore(s.fetcher);
+    const loading = store.load();
+    await store.markSeen();
+    await loading;
+    expect(s.bodies.at(-1)).toEqual({ upToSeq: 2 });
+    expect(store.getState().unseenCount).toBe(0);
+  });
+
   it("puts the badge back when POST /seen fails", async () => {
     const s = server([item(1)]);
     const store = new InboxStore(s.fetcher);

@@ -251,6 +251,7 @@ export class InboxStore {
   private recovering: Promise<void> | null = null;
   private recoverAgain = false;
   private generation = 0;
+  private loading: Promise<void> | null = null;
 
   constructor(private readonly fetcher: Fetcher) {}
 
@@ -280,7 +281,12 @@ export class InboxStore {
   }
 
   /** First page for the current view (also after a filter change). */
-  async load(): Promise<void> {
+  load(): Promise<void> {
+    this.loading = this.loadPage();
+    return this.loading;
+  }
+
+  private async loadPage(): Promise<void> {
     const generation = ++this.generation;
     const filter = this.state.filter;
     this.update({ loading: true, error: null });
@@ -336,6 +342,8 @@ export class InboxStore {
 
   /** The bell was opened: everything up to the latest seq this tab knows is seen (POST /seen). */
   async markSeen(): Promise<void> {
+    // Opened before the first page arrived: its counts say what there is to see.
+    if (!this.state.loaded && this.loading) await this.loading;
     if (this.state.unseenCount === 0) return;
     const upToSeq = this.state.items.reduce((m, i) => Math.max(m, i.seq), this.state.lastSeq);
     const before = this.state.unseenCount;
