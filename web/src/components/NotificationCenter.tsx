@@ -166,13 +166,13 @@ function Search({ q, onSearch }: { q: string; onSearch: (q: string) => void }) {
   return (
     <div className="search" role="search">
       <label>
-        Search
+        <span className="visually-hidden">Search notifications</span>
         <input
           type="search"
           data-testid="notification-search"
           value={text}
           maxLength={200}
-          placeholder="Words in title or text"
+          placeholder="Search title and text"
           onChange={(e) => setText(e.target.value)}
           onKeyDown={(e) => {
             if (e.key === "Enter") onSearch(text.trim());
@@ -297,13 +297,13 @@ export function NotificationCenter() {
       </div>
       <Search q={filter.q} onSearch={(q) => setFilter({ q })} />
       {searchFallback && <p className="hint">Search results are listed newest first.</p>}
-      <div className="filters" role="group" aria-label="Filters">
+      <div className="filters compact" role="group" aria-label="Filters">
         <label className="check">
           <input type="checkbox" data-testid="filter-unread" checked={filter.unreadOnly} onChange={(e) => setFilter({ unreadOnly: e.target.checked })} />
           Unread only
         </label>
         <label>
-          Type
+          <span className="visually-hidden">Type</span>
           <select data-testid="filter-type" value={filter.type} onChange={(e) => setFilter({ type: e.target.value })}>
             <option value="">All types</option>
             {types.map((t) => (
@@ -314,7 +314,7 @@ export function NotificationCenter() {
           </select>
         </label>
         <label>
-          Priority
+          <span className="visually-hidden">Priority</span>
           <select data-testid="filter-priority" value={filter.priority} onChange={(e) => setFilter({ priority: e.target.value as InboxFilter["priority"] })}>
             <option value="">All priorities</option>
             {priorities.map((p) => (
@@ -325,7 +325,7 @@ export function NotificationCenter() {
           </select>
         </label>
         <label>
-          Channel
+          <span className="visually-hidden">Channel</span>
           <select data-testid="filter-channel" value={filter.channel} onChange={(e) => setFilter({ channel: e.target.value as InboxFilter["channel"] })}>
             <option value="">All channels</option>
             {channels.map((c) => (
