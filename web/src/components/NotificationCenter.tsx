@@ -1,7 +1,7 @@
 import { useEffect, useId, useRef, useState } from "react";
 import templates from "../../../functions/Serverless.Core/Notifications/Templates/notification-templates.json";
 import {
-  bulkAvailable, deepLink, isArchived, isSnoozed, snoozePresets, unreadFirstApplies,
+  bulkAvailable, deepLink, isArchived, isSnoozed, searchText, snoozePresets, unreadFirstApplies,
   type Channel, type InboxFilter, type InboxView, type Notification, type Priority,
 } from "../lib/inbox";
 import { useInbox, useServices } from "../lib/services";
@@ -156,9 +156,9 @@ function Search({ q, onSearch }: { q: string; onSearch: (q: string) => void }) {
   const latest = useRef(onSearch);
   latest.current = onSearch;
   // Follow q when it changes elsewhere, keeping what is typed when it only differs by spaces.
-  useEffect(() => setText((t) => (t.trim() === q ? t : q)), [q]);
+  useEffect(() => setText((t) => (searchText(t) === q ? t : q)), [q]);
   useEffect(() => {
-    const wanted = text.trim();
+    const wanted = searchText(text);
     if (wanted === q) return;
     const timer = setTimeout(() => latest.current(wanted), searchDebounceMs);
     return () => clearTimeout(timer);
@@ -175,7 +175,7 @@ function Search({ q, onSearch }: { q: string; onSearch: (q: string) => void }) {
           placeholder="Search title and text"
           onChange={(e) => setText(e.target.value)}
           onKeyDown={(e) => {
-            if (e.key === "Enter") onSearch(text.trim());
+            if (e.key === "Enter") onSearch(searchText(text));
           }}
         />
       </label>

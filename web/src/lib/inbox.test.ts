@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
-  bulkAvailable, bulkFilter, deepLink, emptyFilter, foldText, InboxStore, listQuery, matchesQuery, mergeItems, snoozePresets,
+  bulkAvailable, bulkFilter, deepLink, emptyFilter, foldText, InboxStore, listQuery, matchesQuery, mergeItems, searchText, snoozePresets,
   type InboxFilter, type InboxPage, type Notification,
 } from "./inbox";
 import { ApiError, type Fetcher, type RequestOptions } from "./api";
@@ -271,6 +271,9 @@ describe("views, search and paging", () => {
     store.onCreated(item(3, { title: "Nouvelle RÉUNION", body: "salle B" }));
     expect(seqs(store)).toEqual([3, 1]);
     expect(foldText("Ça Été")).toBe("ca ete");
+    expect(searchText("  café  ")).toBe("café");
+    expect(searchText(" ?! ")).toBe(""); // the API refuses a q without a letter or digit: no search instead
+    expect(searchText("x".repeat(250))).toHaveLength(200);
     expect(matchesQuery(item(9, { title: "Crème brûlée", body: "dessert" }), "BRULEE creme")).toBe(true);
     expect(matchesQuery(item(9, { title: "Crème", body: "" }), "creme tart")).toBe(false);
   });

@@ -22,6 +22,7 @@ export interface Notification {
   archived?: boolean;
   archivedAt?: string | null;
   seenAt?: string | null;
+  snoozed?: boolean;
   /** Set while snoozed (an empty string when a push said "snoozed" without the time); null or absent otherwise. */
   snoozedUntil?: string | null;
 }
@@ -99,7 +100,13 @@ export function matchesQuery(item: Notification, q: string): boolean {
   return words.every((w) => text.includes(w));
 }
 
-export const isSnoozed = (item: Notification): boolean => item.snoozedUntil !== null && item.snoozedUntil !== undefined;
+export const isSnoozed = (item: Notification): boolean => item.snoozed === true || (item.snoozedUntil !== null && item.snoozedUntil !== undefined);
+
+/** The q the API accepts: trimmed, at most 200 characters, with a letter or digit (else no search at all, rather than a 400). */
+export function searchText(text: string): string {
+  const q = text.trim().slice(0, 200).trim();
+  return /[\p{L}\p{N}]/u.test(q) ? q : "";
+}
 export const isArchived = (item: Notification): boolean => item.archived === true;
 
 /** The API answers 400 for q with order=unread_first: while searching, that view lists newest first. */
@@ -210,9 +217,9 @@ export function applyState(item: Notification, state: UpdateState, at: string): 
     case "unarchived":
       return { ...item, archived: false, archivedAt: null };
     case "snoozed":
-      return { ...item, snoozedUntil: item.snoozedUntil ?? "" };
+      return { ...item, snoozed: true, snoozedUntil: item.snoozedUntil ?? "" };
     case "unsnoozed":
-      return { ...item, snoozedUntil: null };
+      return { ...item, snoozed: false, snoozedUntil: null };
     case "deleted":
       return null;
   }
@@ -336,6 +343,7 @@ export class InboxStore {
   }
 
   setFilter(filter: InboxFilter): Promise<void> {
+    filter = { ...filter, q: searchText(filter.q) };
     this.update({ filter, items: [], nextCursor: null, loaded: false });
     return this.load();
   }
@@ -415,7 +423,7 @@ export class InboxStore {
 
   snooze(id: string, until: Date): Promise<void> {
     const iso = until.toISOString();
-    return this.changeOne(id, (i) => ({ ...i, snoozedUntil: iso }), () => this.fetcher<void>(this.path(id, "snooze"), { method: "POST", json: { until: iso } }));
+    return this.changeOne(id, (i) => ({ ...i, snoozed: true, snoozedUntil: iso }), () => this.fetcher<void>(this.path(id, "snooze"), { method: "POST", json: { until: iso } }));
   }
 
   unsnooze(id: string): Promise<void> {
