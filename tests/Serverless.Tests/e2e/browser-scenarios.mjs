@@ -363,7 +363,8 @@ const scenarios = {
       await a.getByLabel("Delivery of report.generated").selectOption("off");
       await a.getByLabel("Hold email and push back (never critical)").check();
       await a.getByRole("button", { name: "Save preferences" }).click();
-      await a.getByRole("status").waitFor({ timeout: 5_000 });
+      // The connection state is a status too: wait for the one that says the save happened.
+      await a.getByRole("status").filter({ hasText: "Saved" }).waitFor({ timeout: 5_000 });
       await a.reload();
       // The form renders the defaults first and the stored document when GET /preferences answers: wait for that.
       let delivery = "";
@@ -488,8 +489,10 @@ const scenarios = {
       for (const title of ["Oldest", "Middle", "Newest"]) await publish(user, title);
       await openCenter(page);
       await items(page).nth(2).waitFor();
+      // The list shows read at once; the unread-first list is asked once the API has it.
+      const marked = page.waitForResponse((r) => r.url().endsWith("/read") && r.status() === 204);
       await item(page, "Newest").getByTestId("notification-mark-read").click();
-      await item(page, "Newest").and(page.locator('[data-read="true"]')).waitFor();
+      await marked;
       const listed = page.waitForResponse((r) => r.url().includes("order=unread_first") && r.status() === 200);
       await showView(page, "unread_first");
       const answer = await (await listed).json();
