@@ -88,6 +88,18 @@ describe("notification center", () => {
 });
 
 describe("notification center states", () => {
+  it("keeps offering older items when the recent pages of a search hold no match", async () => {
+    const r = recording((path) => (path.includes("cursor=c5") ? page([item(1, { title: "Réunion" })]) : page([], `c${(Number(/cursor=c(\d)/.exec(path)?.[1] ?? 0) + 1)}`)));
+    const { services } = withServices(r.fetcher, <NotificationCenter />);
+    await act(() => services.inbox.setFilter({ ...services.inbox.getState().filter, q: "reunion" }));
+    // The first load follows four empty pages, then asks.
+    expect(r.calls.filter((c) => c.includes("q=reunion"))).toHaveLength(5);
+    expect(screen.getByText("Nothing in the most recent notifications; older ones may match.")).toBeTruthy();
+    await act(async () => fireEvent.click(screen.getByTestId("load-more")));
+    await waitFor(() => expect(screen.getAllByTestId("notification-item")).toHaveLength(1));
+    expect(screen.queryByTestId("load-more")).toBeNull();
+  });
+
   it("switches views, sending each view's query, and marks the pressed one", async () => {
     const r = recording(() => page([item(1)]));
     const { services } = withServices(r.fetcher, <NotificationCenter />);
