@@ -64,6 +64,25 @@ public sealed class MembershipGateTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.DoesNotContain(room.GetProperty("members").EnumerateArray(), m => m.GetProperty("userId").GetString() == "eve");
     }
 
+    [Theory]
+    [InlineData("suspended")]
+    [InlineData("revoked")]
+    public async Task Suspending_or_revoking_a_member_closes_their_open_hub_connections_at_once(string status)
+    {
+        var tenant = MemberChannelCalls.NewTenant();
+        using var admin = _host.Admin(tenant);
+        await using var tab = await SignalRNodeClient.ConnectAsync(_host.BaseAddress, _host.Token("u7", tenant), "notificationCreated");
+        await using var other = await SignalRNodeClient.ConnectAsync(_host.BaseAddress, _host.Token("u8", tenant), "notificationCreated");
+
+        (await admin.PutMemberAsync("u7", new { status })).EnsureSuccessStatusCode();
+
+        await tab.WaitForClosedAsync(TimeSpan.FromSeconds(15));
+        // Another member's connection is untouched and still hears its pushes.
+        using var producer = _host.ApplicationClientFor("svc", tenant, Roles.Publish);
+        (await producer.PostJsonAsync("api/v1/events", new { type = "task.assigned", recipients = new { userIds = new[] { "u8" } }, data = new { task = new { title = "x" }, assigner = "svc" } })).EnsureSuccessStatusCode();
+        await other.WaitForAsync("notificationCreated");
+    }
+
     [Fact]
     public async Task Only_the_publish_route_skips_the_member_check_and_only_for_app_only_tokens()
     {
