@@ -118,6 +118,15 @@ public sealed class TestHost : IAsyncDisposable
         return client;
     }
 
+    /// <summary>An HttpClient that sends an app-only token (idtyp "app"), as a producer service using client credentials has.</summary>
+    public HttpClient ApplicationClientFor(string appId, string tenantId = "t1", params string[] roles)
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        var token = LocalTokenIssuer.Issue(Services.GetRequiredService<IOptions<AuthOptions>>().Value, appId, tenantId, roles, TimeSpan.FromMinutes(30), application: true);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();
