@@ -1,7 +1,7 @@
 import { useEffect, useId, useRef, useState } from "react";
 import templates from "../../../functions/Serverless.Core/Notifications/Templates/notification-templates.json";
 import {
-  bulkAvailable, deepLink, isArchived, isSnoozed, searchText, snoozePresets, unreadFirstApplies,
+  bulkAvailable, deepLink, isArchived, isSnoozed, localInputValue, searchText, snoozeBounds, snoozePresets, snoozeProblem, unreadFirstApplies,
   type Channel, type InboxFilter, type InboxView, type Notification, type Priority,
 } from "../lib/inbox";
 import { useInbox, useServices } from "../lib/services";
@@ -42,7 +42,15 @@ function SnoozeMenu({ item, onError }: { item: Notification; onError: (e: unknow
   const { inbox } = useServices();
   const [open, setOpen] = useState(false);
   const menuId = useId();
+  const [custom, setCustom] = useState("");
   const presets = open ? snoozePresets() : [];
+  const snooze = (until: Date) => {
+    const problem = snoozeProblem(until);
+    if (problem) return onError(new Error(problem));
+    setOpen(false);
+    setCustom("");
+    inbox.snooze(item.id, until).catch(onError);
+  };
   return (
     <span className="snooze">
       <button type="button" data-testid="notification-snooze" aria-expanded={open} aria-controls={menuId} onClick={() => setOpen((o) => !o)} aria-label={`Snooze "${item.title}"`}>
@@ -57,14 +65,25 @@ function SnoozeMenu({ item, onError }: { item: Notification; onError: (e: unknow
               data-testid="snooze-option"
               data-preset={p.key}
               title={p.until.toLocaleString()}
-              onClick={() => {
-                setOpen(false);
-                inbox.snooze(item.id, p.until).catch(onError);
-              }}
+              onClick={() => snooze(p.until)}
             >
               {p.label}
             </button>
           ))}
+          <label>
+            <span className="visually-hidden">Snooze until a date and time</span>
+            <input
+              type="datetime-local"
+              data-testid="snooze-custom"
+              value={custom}
+              min={localInputValue(new Date(Date.now() + snoozeBounds.minMs))}
+              max={localInputValue(new Date(Date.now() + snoozeBounds.maxMs))}
+              onChange={(e) => setCustom(e.target.value)}
+            />
+          </label>
+          <button type="button" data-testid="snooze-custom-submit" disabled={!custom} onClick={() => snooze(new Date(custom))}>
+            Snooze until then
+          </button>
         </span>
       )}
     </span>

@@ -168,6 +168,15 @@ describe("notification center states", () => {
     expect(sent - before).toBeLessThanOrEqual(3600_000 + 1000);
     expect(screen.queryAllByTestId("notification-item")).toHaveLength(0);
 
+    // A picked time outside the API's bounds is refused before any call.
+    await act(() => services.inbox.setFilter({ ...services.inbox.getState().filter }));
+    fireEvent.click(screen.getByTestId("notification-snooze"));
+    fireEvent.change(screen.getByTestId("snooze-custom"), { target: { value: "2020-01-01T09:00" } });
+    const snoozeCalls = r.calls.filter((c) => c.endsWith("/snooze")).length;
+    fireEvent.click(screen.getByTestId("snooze-custom-submit"));
+    expect(screen.getByRole("alert").textContent).toBe("Pick a time from 1 minute to 30 days ahead.");
+    expect(r.calls.filter((c) => c.endsWith("/snooze"))).toHaveLength(snoozeCalls);
+
     await act(async () => fireEvent.click(screen.getByTestId("view-snoozed")));
     const snoozed = screen.getByTestId("notification-item");
     expect(snoozed.getAttribute("data-snoozed")).toBe("true");

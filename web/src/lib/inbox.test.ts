@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
-  bulkAvailable, bulkFilter, deepLink, emptyFilter, foldText, InboxStore, listQuery, matchesQuery, mergeItems, searchText, snoozePresets,
+  bulkAvailable, bulkFilter, deepLink, emptyFilter, foldText, InboxStore, listQuery, localInputValue, matchesQuery, mergeItems, searchText, snoozePresets, snoozeProblem,
   type InboxFilter, type InboxPage, type Notification,
 } from "./inbox";
 import { ApiError, type Fetcher, type RequestOptions } from "./api";
@@ -362,6 +362,16 @@ describe("per-item states", () => {
     expect([nextWeek.until.getDay(), nextWeek.until.getDate(), nextWeek.until.getHours()]).toEqual([1, 7, 9]);
     const monday = snoozePresets(new Date(2026, 11, 7, 8, 0))[2].until;
     expect(monday.getDate()).toBe(14); // on a Monday, next week is the Monday after
+  });
+
+  it("takes a picked snooze time only from 1 minute to 30 days ahead, as the API does", () => {
+    const now = new Date(2026, 11, 2, 10, 0);
+    expect(snoozeProblem(new Date(now.getTime() + 30_000), now)).toMatch(/1 minute to 30 days/);
+    expect(snoozeProblem(new Date(now.getTime() + 31 * 24 * 3600_000), now)).toMatch(/1 minute to 30 days/);
+    expect(snoozeProblem(new Date("nonsense"), now)).toBe("Pick a date and time.");
+    expect(snoozeProblem(new Date(2026, 11, 3, 9, 0), now)).toBeNull();
+    expect(localInputValue(new Date(2026, 0, 5, 7, 3))).toBe("2026-01-05T07:03");
+    expect(new Date(localInputValue(new Date(2026, 0, 5, 7, 3))).getTime()).toBe(new Date(2026, 0, 5, 7, 3).getTime()); // read back as local time
   });
 });
 

@@ -194,6 +194,22 @@ export function snoozePresets(now: Date = new Date()): SnoozePreset[] {
   ];
 }
 
+/** The API takes snooze times from 1 minute to 30 days ahead. */
+export const snoozeBounds = { minMs: 60_000, maxMs: 30 * 24 * 3600_000 };
+
+/** Null when the API would take this time; otherwise what to tell the user. */
+export function snoozeProblem(until: Date, now: Date = new Date()): string | null {
+  const ahead = until.getTime() - now.getTime();
+  if (!Number.isFinite(ahead)) return "Pick a date and time.";
+  return ahead < snoozeBounds.minMs || ahead > snoozeBounds.maxMs ? "Pick a time from 1 minute to 30 days ahead." : null;
+}
+
+/** A date as a datetime-local input's value (local time, minutes). */
+export function localInputValue(date: Date): string {
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
 /** A link from data.url, only when it is http(s) or a same-origin path (never javascript: or a protocol-relative URL). */
 export function deepLink(item: Notification): string | null {
   const url = item.data && typeof item.data.url === "string" ? item.data.url.trim() : "";
