@@ -24,6 +24,9 @@ const listLabels: Record<InboxView, string> = {
   archived: "Archived notifications",
   snoozed: "Snoozed notifications",
 };
+/** Starts an action; its failure is shown in the center's alert. */
+type Run = (action: Promise<unknown>) => void;
+
 /** How long typing rests before the search is sent. */
 export const searchDebounceMs = 300;
 
@@ -38,7 +41,7 @@ function formatUntil(iso: string): string {
 }
 
 /** The snooze button and its presets (a disclosure: the presets are plain buttons, reachable with Tab). */
-function SnoozeMenu({ item, onError }: { item: Notification; onError: (e: unknown) => void }) {
+function SnoozeMenu({ item, run, onError }: { item: Notification; run: Run; onError: (e: unknown) => void }) {
   const { inbox } = useServices();
   const [open, setOpen] = useState(false);
   const menuId = useId();
@@ -49,7 +52,7 @@ function SnoozeMenu({ item, onError }: { item: Notification; onError: (e: unknow
     if (problem) return onError(new Error(problem));
     setOpen(false);
     setCustom("");
-    inbox.snooze(item.id, until).catch(onError);
+    run(inbox.snooze(item.id, until));
   };
   return (
     <span className="snooze">
@@ -90,12 +93,12 @@ function SnoozeMenu({ item, onError }: { item: Notification; onError: (e: unknow
   );
 }
 
-function Item({ item, now, onError }: { item: Notification; now: number; onError: (e: unknown) => void }) {
+function Item({ item, now, run, onError }: { item: Notification; now: number; run: Run; onError: (e: unknown) => void }) {
   const { inbox } = useServices();
   const link = deepLink(item);
   const archived = isArchived(item);
   const snoozed = isSnoozed(item);
-  const markRead = () => inbox.markRead(item.id).catch(onError);
+  const markRead = () => run(inbox.markRead(item.id));
   const open = (event: React.MouseEvent) => {
     if (!item.isRead) void markRead();
     if (link?.startsWith("/")) {
@@ -145,22 +148,22 @@ function Item({ item, now, onError }: { item: Notification; now: number; onError
             </button>
           )}
           {archived ? (
-            <button type="button" data-testid="notification-unarchive" onClick={() => inbox.unarchive(item.id).catch(onError)} aria-label={`Unarchive "${item.title}"`}>
+            <button type="button" data-testid="notification-unarchive" onClick={() => run(inbox.unarchive(item.id))} aria-label={`Unarchive "${item.title}"`}>
               Unarchive
             </button>
           ) : (
-            <button type="button" data-testid="notification-archive" onClick={() => inbox.archive(item.id).catch(onError)} aria-label={`Archive "${item.title}"`}>
+            <button type="button" data-testid="notification-archive" onClick={() => run(inbox.archive(item.id))} aria-label={`Archive "${item.title}"`}>
               Archive
             </button>
           )}
           {snoozed ? (
-            <button type="button" data-testid="notification-unsnooze" onClick={() => inbox.unsnooze(item.id).catch(onError)} aria-label={`Unsnooze "${item.title}"`}>
+            <button type="button" data-testid="notification-unsnooze" onClick={() => run(inbox.unsnooze(item.id))} aria-label={`Unsnooze "${item.title}"`}>
               Unsnooze
             </button>
           ) : (
-            !archived && <SnoozeMenu item={item} onError={onError} />
+            !archived && <SnoozeMenu item={item} run={run} onError={onError} />
           )}
-          <button type="button" data-testid="notification-delete" onClick={() => inbox.remove(item.id).catch(onError)} aria-label={`Delete "${item.title}"`}>
+          <button type="button" data-testid="notification-delete" onClick={() => run(inbox.remove(item.id))} aria-label={`Delete "${item.title}"`}>
             Delete
           </button>
         </span>
@@ -292,6 +295,11 @@ export function NotificationCenter() {
     void inbox.setFilter({ ...inbox.getState().filter, ...patch });
   };
   const onError = (e: unknown) => setActionError(errorText(e));
+  // A new action clears the last one's error; its own failure shows instead.
+  const run: Run = (action) => {
+    setActionError(null);
+    action.catch(onError);
+  };
   const searchFallback = filter.view === "unread_first" && !unreadFirstApplies(filter);
 
   return (
@@ -303,7 +311,7 @@ export function NotificationCenter() {
         <span className="counts" data-testid="unread-count" data-count={state.unreadCount}>
           {state.unreadCount} unread
         </span>
-        <button type="button" data-testid="mark-all-read" onClick={() => inbox.markAllRead().catch(onError)} disabled={state.unreadCount === 0}>
+        <button type="button" data-testid="mark-all-read" onClick={() => run(inbox.markAllRead())} disabled={state.unreadCount === 0}>
           Mark all read
         </button>
       </div>
@@ -363,7 +371,7 @@ export function NotificationCenter() {
       )}
       <ul className="notification-list" data-testid="notification-list" data-view={filter.view} aria-label={listLabels[filter.view]} aria-busy={state.loading}>
         {state.items.map((item) => (
-          <Item key={item.id} item={item} now={now} onError={onError} />
+          <Item key={item.id} item={item} now={now} run={run} onError={onError} />
         ))}
       </ul>
       {state.loaded && state.items.length === 0 && !state.nextCursor && <p className="empty">{filter.q ? "No notification matches." : "Nothing here."}</p>}

@@ -301,12 +301,24 @@ describe("per-item states", () => {
     const s = server([item(1), item(2)]);
     const store = new InboxStore(s.fetcher);
     await store.load();
-    s.fail(/2\/archive/, 404, "NOTIFICATION_NOT_FOUND", "Notification not found.");
+    s.fail(/2\/archive/, 503, "INBOX_BUSY", "The inbox is busy.");
     const error = await store.archive("2").catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
-    expect((error as ApiError).code).toBe("NOTIFICATION_NOT_FOUND");
+    expect((error as ApiError).code).toBe("INBOX_BUSY");
     expect(seqs(store)).toEqual([2, 1]);
     expect(store.getState().unreadCount).toBe(2);
+  });
+
+  it("does not put back an item the server no longer has (404), and reads the true counts", async () => {
+    const s = server([item(1), item(2)]);
+    const store = new InboxStore(s.fetcher);
+    await store.load();
+    s.all.splice(0, 1); // deleted elsewhere, the push missed
+    s.fail(/1\/unarchive/, 404, "NOTIFICATION_NOT_FOUND", "Notification not found.");
+    await expect(store.unarchive("1")).rejects.toThrow("Notification not found.");
+    expect(seqs(store)).toEqual([2]);
+    await store.refreshHead();
+    expect(store.getState().unreadCount).toBe(1);
   });
 
   it("rolls back mark read and delete on errors", async () => {

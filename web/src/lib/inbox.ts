@@ -1,4 +1,4 @@
-import type { Fetcher } from "./api";
+import { ApiError, type Fetcher } from "./api";
 
 export type Priority = "low" | "normal" | "high" | "critical";
 export type Channel = "web" | "email" | "sms" | "mobile_push";
@@ -388,7 +388,7 @@ export class InboxStore {
 
   /**
    * One item's change: shown at once (the item changes or leaves the view, the counts move by its share), then sent;
-   * when the API refuses, the item and the counts go back and the error is thrown for the caller to show.
+   * when the API refuses, the item and the counts go back (unless the item is gone) and the error is thrown for the caller to show.
    */
   private async changeOne(id: string, change: (item: Notification) => Notification | null, request: () => Promise<unknown>): Promise<void> {
     const before = this.state.items.find((i) => i.id === id);
@@ -407,7 +407,11 @@ export class InboxStore {
     try {
       await request();
     } catch (error) {
-      if (before) {
+      if (error instanceof ApiError && error.status === 404) {
+        // Gone on the server (deleted or expired elsewhere): not put back; the view's first page brings the true counts.
+        this.update({ items: this.state.items.filter((i) => i.id !== id) });
+        void this.refreshHead();
+      } else if (before) {
         const rest = this.state.items.filter((i) => i.id !== id);
         this.update({
           items: matchesFilter(before, this.state.filter, false) ? sortItems([...rest, before], this.state.filter, this.state.ranks) : rest,
