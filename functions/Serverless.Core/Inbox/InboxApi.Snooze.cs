@@ -29,11 +29,12 @@ public sealed partial class InboxApi
             throw ApiException.BadRequest("VALIDATION_ERROR", "'until' must be an ISO 8601 date and time.");
         }
 
-        var until = InboxSnoozeIndex.Normalize(parsed);
-        if (until < now + MinSnooze || until > now + MaxSnooze)
+        if (parsed < now + MinSnooze || parsed > now + MaxSnooze)
         {
             throw ApiException.BadRequest("VALIDATION_ERROR", "'until' must be from 1 minute to 30 days ahead.");
         }
+
+        var until = InboxSnoozeIndex.Normalize(parsed);
 
         var (found, changed, countChanged, counter) = await inbox.SnoozeAsync(caller.TenantId, caller.UserId, seq, until, context.RequestAborted);
         if (!found)
