@@ -54,6 +54,7 @@ public sealed class TestHost : IAsyncDisposable
             ["AzureWebJobs.CleanupDevices.Disabled"] = "true",
             ["AzureWebJobs.PurgeDeletedRoomFiles.Disabled"] = "true",
             ["AzureWebJobs.SendDigests.Disabled"] = "true",
+            ["AzureWebJobs.WakeSnoozedNotifications.Disabled"] = "true",
             ["Logging:LogLevel:Default"] = "Warning",
 
             // In-process delivery unless a test asks for the REST path, whatever a developer's local.settings.json says.
