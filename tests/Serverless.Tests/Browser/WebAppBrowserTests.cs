@@ -60,7 +60,7 @@ public sealed class WebAppBrowserTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact(Skip = "until inbox-search is merged")]
     public async Task UnreadFirstListsUnreadItemsBeforeReadOnes() => await RunAsync("unreadFirst");
 
-    [Fact(Skip = "until inbox-snooze is merged")]
+    [Fact]
     public async Task ASnoozedItemLeavesTheInboxShowsInSnoozedAndUnsnoozeBringsItBack() => await RunAsync("snooze");
 
     [Fact(Skip = "until inbox-bulk is merged")]
