@@ -75,7 +75,7 @@ public sealed class WebAppBrowserTests(AzuriteFixture azurite) : IAsyncLifetime
         try
         {
             await RunAsync("screenshots", dir);
-            foreach (var name in new[] { "notification-center.png", "room.png", "notification-center-phone.png" })
+            foreach (var name in new[] { "notification-center.png", "notification-center-snoozed.png", "room.png", "notification-center-phone.png" })
             {
                 var bytes = await File.ReadAllBytesAsync(Path.Combine(dir, name));
                 Assert.True(bytes.Length > 5_000, $"{name} is {bytes.Length} bytes");

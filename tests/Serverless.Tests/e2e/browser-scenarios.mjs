@@ -609,6 +609,15 @@ const scenarios = {
       await items(a).nth(2).getByTestId("notification-mark-read").click();
       await a.waitForTimeout(300);
       await a.screenshot({ path: join(dir, "notification-center.png") });
+      // Issue 16: one snoozed until tomorrow, shown in the Snoozed view.
+      await item(a, "Quarterly review").getByTestId("notification-snooze").click();
+      await item(a, "Quarterly review").locator('[data-testid="snooze-option"][data-preset="tomorrow"]').click();
+      await item(a, "Quarterly review").waitFor({ state: "detached" });
+      await showView(a, "snoozed");
+      await item(a, "Quarterly review").getByTestId("notification-state").waitFor();
+      await a.waitForTimeout(300);
+      await a.screenshot({ path: join(dir, "notification-center-snoozed.png") });
+      await showView(a, "inbox");
       await a.getByTestId("bell").click();
       const roomUrl = await createRoomWith(a, "Line 4 incident", bobId, "EDITOR");
       await b.goto(roomUrl);
