@@ -547,6 +547,38 @@ const scenarios = {
     }
   },
 
+  /**
+   * Issue 16: snooze for an hour, then wait in the open Inbox while the C# test moves the host's clock and runs the
+   * wake-up: the item comes back (notificationCreated with its old seq) at the top, unread, and the badge counts it.
+   */
+  async wake(errors) {
+    const { context, close } = await launch();
+    try {
+      const user = args.user;
+      const page = watch(await context.newPage(), errors, "tab");
+      await signIn(page, user);
+      await publish(user, "Wake me");
+      await publish(user, "Newer one");
+      await openCenter(page);
+      await items(page).nth(1).waitFor();
+      await expectBadge(page, "0");
+      await item(page, "Wake me").getByTestId("notification-snooze").click();
+      await item(page, "Wake me").locator('[data-testid="snooze-option"][data-preset="hour"]').click();
+      await item(page, "Wake me").waitFor({ state: "detached" });
+      await expectUnread(page, 1);
+      log({ step: "snoozed" });
+      await item(page, "Wake me").waitFor({ timeout: 60_000 });
+      const shown = await waitForTitles(page, (t) => t[0] === "New task: Wake me" && t.length === 2, "the woken item is at the top");
+      assert((await item(page, "Wake me").getAttribute("data-read")) === "false", "it is back as unread");
+      assert((await item(page, "Wake me").getAttribute("data-snoozed")) === "false", "it is no longer snoozed");
+      await expectUnread(page, 2);
+      await expectBadge(page, "1"); // woken items are unseen again
+      log({ step: "woken", shown });
+    } finally {
+      await close();
+    }
+  },
+
   /** Issue 16: archive all of a filter (priority high) after confirming; the other items stay; the second tab follows; delete all archived. */
   async bulk(errors) {
     const { context, close } = await launch();
