@@ -24,6 +24,13 @@ const listLabels: Record<InboxView, string> = {
   archived: "Archived notifications",
   snoozed: "Snoozed notifications",
 };
+const emptyTexts: Record<InboxView, string> = {
+  inbox: "Nothing here.",
+  unread_first: "Nothing here.",
+  archived: "Nothing archived.",
+  snoozed: "Nothing snoozed.",
+};
+
 /** Starts an action; its failure is shown in the center's alert. */
 type Run = (action: Promise<unknown>) => void;
 
@@ -374,7 +381,7 @@ export function NotificationCenter() {
           <Item key={item.id} item={item} now={now} run={run} onError={onError} />
         ))}
       </ul>
-      {state.loaded && state.items.length === 0 && !state.nextCursor && <p className="empty">{filter.q ? "No notification matches." : "Nothing here."}</p>}
+      {state.loaded && state.items.length === 0 && !state.nextCursor && <p className="empty">{filter.q ? "No notification matches." : emptyTexts[filter.view]}</p>}
       {state.loaded && state.items.length === 0 && state.nextCursor && <p className="empty">Nothing in the most recent notifications; older ones may match.</p>}
       <div ref={sentinel} className="sentinel" />
       {state.nextCursor && (
