@@ -41,13 +41,23 @@ public sealed class InboxSearchQuery
             return "";
         }
 
-        var decomposed = text.Normalize(NormalizationForm.FormD);
+        string decomposed;
+        try
+        {
+            decomposed = text.Normalize(NormalizationForm.FormD);
+        }
+        catch (PlatformNotSupportedException)
+        {
+            decomposed = text;
+        }
+
+        // Under InvariantGlobalization FormD leaves precomposed letters as they are; the table folds them to their base.
         var builder = new StringBuilder(decomposed.Length);
         foreach (var c in decomposed)
         {
             if (CharUnicodeInfo.GetUnicodeCategory(c) != UnicodeCategory.NonSpacingMark)
             {
-                builder.Append(c);
+                builder.Append(InboxSearchFolding.Fold(c));
             }
         }
 
