@@ -50,7 +50,7 @@ public static class InboxReadStep
         var (unfilteredP50, unfilteredP99, unfilteredRequests) = await TimeQueryAsync(host, token, "afterSeq=0&limit=100", repetitions, cancellationToken);
         var (filteredP50, filteredP99, filteredRequests) = await TimeQueryAsync(host, token, "afterSeq=0&limit=1&type=no.such.type", repetitions, cancellationToken);
         var (newestFilteredP50, newestFilteredP99, newestFilteredRequests) = await TimeQueryAsync(host, token, "limit=20&type=no.such.type", repetitions, cancellationToken);
-        var lists = await InboxListStep.RunAsync(host, User, options.InboxRows, repetitions, cancellationToken);
+        var lists = await InboxListStep.RunAsync(host, User, options.InboxRows, Math.Max(10, options.InboxRepetitions / 8), cancellationToken);
         var markAll = await MarkAllReadAsync(host, options.MarkAllReadRows, cancellationToken);
 
         return new InboxReadResult(

@@ -115,7 +115,7 @@ public static class ReportTable
                     $"p50 {Format(f.P50Ms, "0.00")} ms, p95 {Format(f.P95Ms, "0.00")} ms, {Format(f.TableRequestsPerPage, "0.0")} table requests; {f.Items} items, nextCursor {(f.HasNextCursor ? "yes" : "no")}";
                 rows.Add(("5 inbox", $"q={InboxListStep.CommonWord} (every row), first page, {lists.Repetitions} reads", Figure(lists.SearchCommonWord)));
                 rows.Add(("5 inbox", $"q={InboxListStep.RareWord} (1 row in {InboxListStep.RareEvery}), first page, {lists.Repetitions} reads", Figure(lists.SearchRareWord)));
-                rows.Add(("5 inbox", $"order=unread_first, {lists.FreshUnread} unread of {lists.Rows + lists.FreshUnread}, first page", Figure(lists.UnreadFirstFirstPage)));
+                rows.Add(("5 inbox", $"order=unread_first, newest {lists.FreshUnread} unread of {lists.Rows} (second user, seeded in {Format(lists.UnreadFirstSeedSeconds)} s), first page", Figure(lists.UnreadFirstFirstPage)));
                 rows.Add(("5 inbox", "order=unread_first, tenth page (read phase)", Figure(lists.UnreadFirstTenthPage)));
             }
         }
