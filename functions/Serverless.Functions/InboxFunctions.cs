@@ -41,6 +41,14 @@ public sealed class InboxFunctions(InboxApi inbox)
     public Task<IResult> UnarchiveNotification([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "v1/notifications/{id}/unarchive")] HttpRequest req, string id) =>
         inbox.SetArchivedAsync(req.HttpContext, id, false);
 
+    [Function(nameof(SnoozeNotification))]
+    public Task<IResult> SnoozeNotification([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "v1/notifications/{id}/snooze")] HttpRequest req, string id) =>
+        inbox.SnoozeAsync(req.HttpContext, id);
+
+    [Function(nameof(UnsnoozeNotification))]
+    public Task<IResult> UnsnoozeNotification([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "v1/notifications/{id}/unsnooze")] HttpRequest req, string id) =>
+        inbox.UnsnoozeAsync(req.HttpContext, id);
+
     [Function(nameof(MarkNotificationsSeen))]
     public Task<IResult> MarkNotificationsSeen([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "v1/notifications/seen")] HttpRequest req) =>
         inbox.MarkSeenAsync(req.HttpContext);

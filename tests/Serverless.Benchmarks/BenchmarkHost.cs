@@ -47,7 +47,8 @@ public sealed class BenchmarkHost : IAsyncDisposable
             BaseAddress = baseAddress,
             Timeout = TimeSpan.FromSeconds(100),
         };
-        PublisherToken = Token("bench-producer", Roles.Publish);
+        // Producers are services with app-only tokens, which skip the membership read (people's tokens do not).
+        PublisherToken = LocalTokenIssuer.Issue(Services.GetRequiredService<IOptions<AuthOptions>>().Value, "bench-producer", Tenant, [Roles.Publish], TimeSpan.FromHours(2), application: true);
     }
 
     public Uri BaseAddress { get; }

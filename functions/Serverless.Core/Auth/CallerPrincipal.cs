@@ -12,6 +12,12 @@ public sealed record CallerPrincipal(string UserId, string TenantId, IReadOnlySe
 
     /// <summary>The token's email claim, when it has one: recorded as the user's address for the email channel.</summary>
     public string? Email { get; init; }
+
+    /// <summary>
+    /// An app-only token (Entra ID's <c>idtyp: "app"</c>, from the client-credentials flow): a service acting as itself,
+    /// not a person, so it has no membership to suspend. Only the producer route relies on it (see <see cref="RequestAuthenticator"/>).
+    /// </summary>
+    public bool IsApplication { get; init; }
 }
 
 /// <summary>Role names the API checks.</summary>

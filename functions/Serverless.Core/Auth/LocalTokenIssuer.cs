@@ -8,7 +8,8 @@ namespace Serverless.Core.Auth;
 /// <summary>Mints HS256 tokens with the local Auth:SigningKey, for development, demos and tests. Never used in Azure.</summary>
 public static class LocalTokenIssuer
 {
-    public static string Issue(AuthOptions options, string userId, string tenantId, IEnumerable<string> roles, TimeSpan lifetime, string? email = null)
+    /// <param name="application">Mint an app-only token (<c>idtyp: "app"</c>), as Entra ID issues to a service using client credentials.</param>
+    public static string Issue(AuthOptions options, string userId, string tenantId, IEnumerable<string> roles, TimeSpan lifetime, string? email = null, bool application = false)
     {
         if (string.IsNullOrEmpty(options.SigningKey))
         {
@@ -25,6 +26,11 @@ public static class LocalTokenIssuer
         if (email is not null)
         {
             claims["email"] = email;
+        }
+
+        if (application)
+        {
+            claims["idtyp"] = "app";
         }
 
         var descriptor = new SecurityTokenDescriptor

@@ -13,6 +13,9 @@ namespace Serverless.Core.Auth;
 /// The membership check is one point read per request (members table, PartitionKey = tenant, RowKey = user), never cached:
 /// a suspension written on any instance takes effect on the very next request everywhere. A per-instance cache would
 /// save that read but leave other instances serving a revoked user until it expired.
+/// Producers publishing with an app-only token (<see cref="CallerPrincipal.IsApplication"/>) skip it: a service is not a
+/// member, and the read would double the storage cost of a one-recipient publish. Every other route checks every caller,
+/// app tokens included, exactly as before.
 /// </remarks>
 public sealed class RequestAuthenticator(TokenValidator validator, MemberStore members, ContactDirectory contacts)
 {
@@ -20,6 +23,11 @@ public sealed class RequestAuthenticator(TokenValidator validator, MemberStore m
     public async Task<CallerPrincipal> RequireAsync(HttpRequest request, string? role = null)
     {
         var caller = await RequireTokenAsync(request, role);
+        if (caller.IsApplication && role == Roles.Publish)
+        {
+            return caller;
+        }
+
         var member = await members.RequireActiveAsync(caller.TenantId, caller.UserId, request.HttpContext.RequestAborted);
         return caller with { Membership = member };
     }

@@ -98,7 +98,11 @@ public sealed class TokenValidator
                 }
             }
 
-            return new CallerPrincipal(userId!, tenantId!, roles) { Email = StringClaim(payload, "email") };
+            return new CallerPrincipal(userId!, tenantId!, roles)
+            {
+                Email = StringClaim(payload, "email"),
+                IsApplication = StringClaim(payload, "idtyp") == "app",
+            };
         }
     }
 

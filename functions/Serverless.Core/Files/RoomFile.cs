@@ -31,6 +31,12 @@ public sealed record RoomFile(
     /// <summary>The row's ETag when read from storage, for conditional updates.</summary>
     public ETag? ETag { get; init; }
 
+    /// <summary>Whether the room's listing has a row for this file (as stored; the store keeps it in step on every write).</summary>
+    public bool Listed { get; init; }
+
+    /// <summary>Ready, not deleted files are what the room's file list shows.</summary>
+    public bool IsListable => Status == RoomFileStatus.Ready && !IsDeleted && UploadedAt is not null;
+
     public bool IsDeleted => DeletedAt is not null;
 
     /// <summary>Never from user input: tenant, room and a server-made id.</summary>

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using Serverless.Core.Audit;
 using Serverless.Core.Auth;
+using Serverless.Core.Cursors;
 using Serverless.Core.Files.Validation;
 using Serverless.Core.Http;
 using Serverless.Core.Notifications;
@@ -37,6 +38,7 @@ public sealed class RoomFilesApi(
     EventPublisher publisher,
     RoomChatPublisher chat,
     IRealtimeSender realtime,
+    CursorProtector cursors,
     IOptions<FilesOptions> options,
     TimeProvider time,
     ILogger<RoomFilesApi> logger)
@@ -48,6 +50,8 @@ public sealed class RoomFilesApi(
     public const long MaxUploadRequestBytes = FileTypeDetector.MaxDocumentBytes + (1024 * 1024);
 
     public const int MaxDescriptionLength = 1000;
+
+    private const string FilesCursorPurpose = "roomfiles";
 
     /// <summary>Pending direct uploads older than this are removed by the purge timer.</summary>
     public static readonly TimeSpan PendingUploadLifetime = TimeSpan.FromDays(1);
@@ -224,14 +228,29 @@ public sealed class RoomFilesApi(
         return Results.Json(await ViewAsync(ready, cancellationToken), ApiJson.Options, statusCode: StatusCodes.Status201Created);
     });
 
-    /// <summary>GET /api/v1/rooms/{roomId}/files?limit&amp;offset&amp;fileType: newest first, without deleted files.</summary>
+    /// <summary>
+    /// GET /api/v1/rooms/{roomId}/files?limit&amp;cursor&amp;fileType: newest first, without deleted files; one range query
+    /// over the room's listing rows per page, with a signed cursor (bound to the caller and the room) for the next.
+    /// </summary>
     public Task<IResult> ListAsync(HttpContext context, string roomId) => ApiEndpoint.RunAsync(context, logger, async () =>
     {
         var cancellationToken = context.RequestAborted;
         var caller = await auth.RequireAsync(context.Request);
         var request = context.Request;
         var limit = QueryParameters.Limit(request, 50, 200);
-        var offset = QueryParameters.OptionalInt(request, "offset", 0, int.MaxValue) ?? 0;
+        if (request.Query.ContainsKey("offset"))
+        {
+            throw ApiException.BadRequest("VALIDATION_ERROR", "'offset' is not supported: pass the previous page's 'nextCursor' as 'cursor'.");
+        }
+
+        var subject = caller.TenantId + "|" + caller.UserId + "|" + roomId;
+        string? after = null;
+        var cursor = request.Query["cursor"].ToString();
+        if (cursor.Length > 0 && !cursors.TryUnprotect(FilesCursorPurpose, subject, cursor, out after))
+        {
+            throw ApiException.BadRequest("INVALID_CURSOR", "The cursor is not valid for this room and user.");
+        }
+
         FileKind? kind = null;
         if (QueryParameters.OptionalString(request, "fileType") is { } fileType)
         {
@@ -240,15 +259,16 @@ public sealed class RoomFilesApi(
         }
 
         await rooms.RequireMemberAsync(caller, roomId, cancellationToken);
-        var all = await files.ListAsync(caller.TenantId, roomId, kind, cancellationToken);
+        var (page, lastKey) = await files.ListPageAsync(caller.TenantId, roomId, kind, limit, after, cancellationToken);
         // Access was checked just now, so each listed file gets a fresh short-lived link (signed locally; no storage call).
-        var items = new List<RoomFileMetadata>(Math.Min(limit, all.Count));
-        foreach (var file in all.Skip(offset).Take(limit))
+        var items = new List<RoomFileMetadata>(page.Count);
+        foreach (var file in page)
         {
             items.Add(await ViewAsync(file, cancellationToken));
         }
 
-        return Results.Json(new { items, total = all.Count, limit, offset }, ApiJson.Options);
+        var nextCursor = lastKey is null ? null : cursors.Protect(FilesCursorPurpose, subject, lastKey);
+        return Results.Json(new { items, nextCursor, limit }, ApiJson.Options);
     });
 
     /// <summary>GET /api/v1/rooms/{roomId}/files/{fileId}: metadata and a fresh download link.</summary>

@@ -66,6 +66,7 @@ public static class ServerlessServiceCollectionExtensions
         services.AddScoped<EventsApi>();
         services.AddScoped<InboxApi>();
         services.AddScoped<DeadLetterApi>();
+        services.AddInboxSnooze();
 
         // Delivery channels beyond the inbox: preferences, email over SMTP, FCM/APNs push, digests.
         services.AddChannels();

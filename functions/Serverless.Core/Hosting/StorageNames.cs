@@ -18,6 +18,7 @@ public static class StorageNames
     public const string MobilePushPoisonQueue = MobilePushQueue + "-poison";
 
     public const string InboxTable = "inbox";
+    public const string InboxSnoozeTable = "inboxsnoozes";
     public const string IdempotencyTable = "idempotency";
     public const string DeadLetterTable = "deadletters";
     public const string ProcessingErrorTable = "processingerrors";

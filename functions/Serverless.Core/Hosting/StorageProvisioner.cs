@@ -19,6 +19,7 @@ public sealed class StorageProvisioner(StorageAccount account, ILogger<StoragePr
         StorageNames.TicketsTable, StorageNames.RoomsTable, StorageNames.RoomFilesTable, StorageNames.AuditTable,
         StorageNames.RoomMessagesTable,
         StorageNames.PreferencesTable, StorageNames.ChannelDeliveriesTable, StorageNames.DigestTable,
+        StorageNames.InboxSnoozeTable,
     ];
 
     private static readonly string[] Queues =

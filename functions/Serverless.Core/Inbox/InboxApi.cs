@@ -89,7 +89,7 @@ public sealed partial class InboxApi(RequestAuthenticator auth, InboxStore inbox
         var counterRead = inbox.ReadCounterAsync(InboxKeys.Partition(caller.TenantId, caller.UserId), context.RequestAborted);
         var item = await inbox.GetAsync(caller.TenantId, caller.UserId, seq, context.RequestAborted);
         var counter = await counterRead;
-        return item is null ? throw NotFound() : Results.Json(item with { SeenAt = counter.SeenAt(item.Seq) }, ApiJson.Options);
+        return item is null ? throw NotFound() : Results.Json(item with { SeenAt = counter.SeenAt(item.Seq, item.WokenAt) }, ApiJson.Options);
     });
 
     /// <summary>PATCH /api/v1/notifications/{id}/read: 204, idempotent; other tabs and devices hear notificationsRead.</summary>
@@ -199,7 +199,7 @@ public sealed partial class InboxApi(RequestAuthenticator auth, InboxStore inbox
     });
 
     private static List<InboxItem> WithSeen(IReadOnlyList<InboxItem> items, InboxCounter counter) =>
-        items.Select(i => counter.SeenAt(i.Seq) is { } at ? i with { SeenAt = at } : i).ToList();
+        items.Select(i => counter.SeenAt(i.Seq, i.WokenAt) is { } at ? i with { SeenAt = at } : i).ToList();
 
     private static InboxFilter ReadFilter(HttpRequest request)
     {

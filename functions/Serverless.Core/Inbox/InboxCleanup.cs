@@ -22,7 +22,7 @@ public sealed class InboxCleanup(InboxStore inbox, ResumableScan scan, Notificat
         var filter = TableClient.CreateQueryFilter($"ExpiresAt lt {time.GetUtcNow()}");
         var deleted = await scan.RunAsync("inbox-expiry", MaxPagesPerRun, async (continuation, ct) =>
         {
-            var result = await inbox.Table.QueryPageAsync(filter, ["PartitionKey", "RowKey", "IsRead", "Archived", "ExpiresAt"], PageSize, continuation, ct);
+            var result = await inbox.Table.QueryPageAsync(filter, ["PartitionKey", "RowKey", "IsRead", "Archived", "Snoozed", "ExpiresAt"], PageSize, continuation, ct);
             var count = 0;
             foreach (var partition in result.Items.GroupBy(e => e.PartitionKey))
             {
@@ -46,22 +46,25 @@ public sealed class InboxCleanup(InboxStore inbox, ResumableScan scan, Notificat
 
     private async Task<int> DeleteGroupAsync(string partitionKey, TableEntity[] rows, CancellationToken cancellationToken)
     {
-        var counted = rows.Where(r => r.RowKey.StartsWith(InboxKeys.NotificationPrefix, StringComparison.Ordinal) && r.GetBoolean("Archived") != true).ToList();
+        // Archived and snoozed rows expire too, but are in neither count. (A snoozed row's wake-up index entry is left
+        // behind: the timer finds the row gone and drops the entry.)
+        var counted = rows.Where(r => r.RowKey.StartsWith(InboxKeys.NotificationPrefix, StringComparison.Ordinal) && r.GetBoolean("Archived") != true && r.GetBoolean("Snoozed") != true).ToList();
         var unread = counted.Count(r => r.GetBoolean("IsRead") != true);
         var actions = rows.Select(r => new TableTransactionAction(TableTransactionActionType.Delete, r, r.ETag)).ToList();
         if (counted.Count > 0)
         {
             inbox.Forget(partitionKey);
             var counter = await inbox.ReadCounterAsync(partitionKey, cancellationToken);
-            var unseen = counted.Count(r => counter.IsUnseen(InboxKeys.SeqFromRowKey(r.RowKey)));
-            if (counter.ETag is not null && (unread > 0 || unseen > 0))
+            var next = counter.LeaveUnseen(counted.Select(r => InboxKeys.SeqFromRowKey(r.RowKey)));
+            if (counter.ETag is not null && (unread > 0 || next != counter))
             {
                 actions.Add(new(TableTransactionActionType.UpdateMerge,
                     new TableEntity(partitionKey, InboxKeys.CounterRowKey)
                     {
                         ["Unread"] = Math.Max(0, counter.Unread - unread),
-                        ["Unseen"] = Math.Max(0, counter.Unseen - unseen),
+                        ["Unseen"] = next.Unseen,
                         ["SeenUpToSeq"] = counter.SeenUpToSeq,
+                        ["Woken"] = next.Woken,
                     }, counter.ETag.Value));
             }
         }

@@ -52,6 +52,7 @@ public sealed partial class InboxStore
     public InboxStore(StorageAccount account, TimeProvider time, IOptions<NotificationOptions> options)
     {
         _table = account.GetTableClient(StorageNames.InboxTable);
+        _snoozes = account.GetTableClient(StorageNames.InboxSnoozeTable);
         _time = time;
         _options = options.Value;
     }
@@ -440,7 +441,7 @@ public sealed partial class InboxStore
         using var held = await LockAsync(pk, cancellationToken);
         for (var attempt = 1; ; attempt++)
         {
-            var entity = await _table.GetEntityOrDefaultAsync(pk, InboxKeys.NotificationRowKey(seq), ["PartitionKey", "RowKey", "IsRead", "Archived", "ExpiresAt"], cancellationToken);
+            var entity = await _table.GetEntityOrDefaultAsync(pk, InboxKeys.NotificationRowKey(seq), ["PartitionKey", "RowKey", "IsRead", "Archived", "Snoozed", "ExpiresAt"], cancellationToken);
             if (entity is null || IsExpired(entity))
             {
                 return (false, false, InboxCounter.Empty);
@@ -454,9 +455,9 @@ public sealed partial class InboxStore
 
             var update = new TableEntity(pk, entity.RowKey) { ["IsRead"] = true, ["ReadAt"] = _time.GetUtcNow() };
 
-            // An archived row is not in the unread count; the counter is still written (with its ETag) so the
-            // row's state and the count cannot drift apart under a racing archive/unarchive.
-            var next = entity.GetBoolean("Archived") == true ? counter : counter with { Unread = Math.Max(0, counter.Unread - 1) };
+            // An archived or snoozed row is not in the unread count; the counter is still written (with its ETag) so the
+            // row's state and the count cannot drift apart under a racing archive/unarchive, snooze or wake-up.
+            var next = entity.GetBoolean("Archived") == true || entity.GetBoolean("Snoozed") == true ? counter : counter with { Unread = Math.Max(0, counter.Unread - 1) };
             try
             {
                 var etags = await _table.SubmitValidatedTransactionAsync(
@@ -551,15 +552,16 @@ public sealed partial class InboxStore
         using var held = await LockAsync(pk, cancellationToken);
         for (var attempt = 1; ; attempt++)
         {
-            var entity = await _table.GetEntityOrDefaultAsync(pk, InboxKeys.NotificationRowKey(seq), ["PartitionKey", "RowKey", "IsRead", "Archived", "ExpiresAt"], cancellationToken);
+            var entity = await _table.GetEntityOrDefaultAsync(pk, InboxKeys.NotificationRowKey(seq), ["PartitionKey", "RowKey", "IsRead", "Archived", "Snoozed", "ExpiresAt"], cancellationToken);
             if (entity is null || IsExpired(entity))
             {
                 return (false, InboxCounter.Empty);
             }
 
             var counter = await CachedOrReadCounterAsync(pk, cancellationToken);
-            var wasUnread = entity.GetBoolean("IsRead") != true && entity.GetBoolean("Archived") != true;
-            var wasUnseen = counter.IsUnseen(seq) && entity.GetBoolean("Archived") != true;
+            var counted = entity.GetBoolean("Archived") != true && entity.GetBoolean("Snoozed") != true;
+            var wasUnread = entity.GetBoolean("IsRead") != true && counted;
+            var wasUnseen = counter.IsUnseen(seq) && counted;
             var next = (wasUnseen ? counter.LeaveUnseen([seq]) : counter) with
             {
                 Unread = wasUnread ? Math.Max(0, counter.Unread - 1) : counter.Unread,
@@ -599,7 +601,7 @@ public sealed partial class InboxStore
         using var held = await LockAsync(pk, cancellationToken);
         for (var attempt = 1; ; attempt++)
         {
-            var entity = await _table.GetEntityOrDefaultAsync(pk, InboxKeys.NotificationRowKey(seq), ["PartitionKey", "RowKey", "IsRead", "Archived", "ExpiresAt"], cancellationToken);
+            var entity = await _table.GetEntityOrDefaultAsync(pk, InboxKeys.NotificationRowKey(seq), ["PartitionKey", "RowKey", "IsRead", "Archived", "Snoozed", "ExpiresAt"], cancellationToken);
             if (entity is null || IsExpired(entity))
             {
                 return (false, false, false, InboxCounter.Empty);
@@ -618,12 +620,13 @@ public sealed partial class InboxStore
             }
 
             var actions = new List<TableTransactionAction> { new(TableTransactionActionType.UpdateMerge, update, entity.ETag) };
-            var delta = archived ? -1 : 1;
-            var next = counter with
-            {
-                Unread = entity.GetBoolean("IsRead") != true ? Math.Max(0, counter.Unread + delta) : counter.Unread,
-                Unseen = counter.IsUnseen(seq) ? Math.Max(0, counter.Unseen + delta) : counter.Unseen,
-            };
+            var unread = entity.GetBoolean("IsRead") != true;
+
+            // A snoozed row is in neither count, archived or not. Archiving a woken one also takes it off the woken list,
+            // so unarchiving it later brings it back seen (it is at or below the watermark).
+            var next = entity.GetBoolean("Snoozed") == true ? counter
+                : archived ? counter.LeaveUnseen([seq]) with { Unread = unread ? Math.Max(0, counter.Unread - 1) : counter.Unread }
+                : counter with { Unread = unread ? counter.Unread + 1 : counter.Unread, Unseen = counter.IsUnseen(seq) ? counter.Unseen + 1 : counter.Unseen };
             if (next != counter)
             {
                 actions.Add(new(TableTransactionActionType.UpdateMerge, CounterUpdate(pk, next), counter.ETag ?? ETag.All));
@@ -663,26 +666,36 @@ public sealed partial class InboxStore
             // A fresh read: the watermark must not pass a seq another instance delivered but this one has not cached.
             var counter = await ReadCounterAsync(pk, cancellationToken);
             var target = Math.Min(upToSeq, counter.Seq);
+            InboxCounter next;
             if (target <= counter.SeenUpToSeq)
             {
-                return (false, counter);
-            }
-
-            int unseen;
-            if (target == counter.Seq)
-            {
-                unseen = 0;
-            }
-            else if (target - counter.SeenUpToSeq <= counter.Seq - target)
-            {
-                unseen = counter.Unseen - await CountNotArchivedAsync(pk, counter.SeenUpToSeq + 1, target, cancellationToken);
+                // The watermark stays, but woken items it covers are seen now.
+                next = counter.WithWokenSeen(target, _time.GetUtcNow());
+                if (next == counter)
+                {
+                    return (false, counter);
+                }
             }
             else
             {
-                unseen = await CountNotArchivedAsync(pk, target + 1, counter.Seq, cancellationToken);
+                int unseen;
+                if (target == counter.Seq)
+                {
+                    unseen = 0;
+                }
+                else if (target - counter.SeenUpToSeq <= counter.Seq - target)
+                {
+                    // Unseen holds the woken items too, all below the old watermark: they are seen now as well.
+                    unseen = counter.Unseen - counter.WokenSeqs().Count - await CountNotArchivedAsync(pk, counter.SeenUpToSeq + 1, target, cancellationToken);
+                }
+                else
+                {
+                    unseen = await CountNotArchivedAsync(pk, target + 1, counter.Seq, cancellationToken);
+                }
+
+                next = counter.WithSeen(target, unseen, _time.GetUtcNow());
             }
 
-            var next = counter.WithSeen(target, unseen, _time.GetUtcNow());
             try
             {
                 var etag = (await _table.UpdateEntityAsync(CounterUpdate(pk, next), counter.ETag ?? ETag.All, TableUpdateMode.Merge, cancellationToken)).NewETag();
@@ -697,10 +710,10 @@ public sealed partial class InboxStore
         }
     }
 
-    /// <summary>Rows in the seq range that are not archived, expired ones included (they stay counted until cleanup removes them).</summary>
+    /// <summary>Rows in the seq range that are neither archived nor snoozed, expired ones included (they stay counted until cleanup removes them).</summary>
     private async Task<int> CountNotArchivedAsync(string pk, long lowSeq, long highSeq, CancellationToken cancellationToken)
     {
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {pk} and RowKey ge {InboxKeys.NotificationRowKey(highSeq)} and RowKey le {InboxKeys.NotificationRowKey(lowSeq)} and not (Archived eq {true})");
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {pk} and RowKey ge {InboxKeys.NotificationRowKey(highSeq)} and RowKey le {InboxKeys.NotificationRowKey(lowSeq)} and not (Archived eq {true}) and not (Snoozed eq {true})");
         var count = 0;
         string? continuation = null;
         do
@@ -804,6 +817,7 @@ public sealed partial class InboxStore
         ["Unseen"] = Math.Max(0, next.Unseen),
         ["SeenUpToSeq"] = next.SeenUpToSeq,
         ["SeenSteps"] = next.SeenSteps,
+        ["Woken"] = next.Woken,
     };
 
     private bool IsExpired(TableEntity entity) => entity.GetDateTimeOffset("ExpiresAt") is { } expires && expires <= _time.GetUtcNow();

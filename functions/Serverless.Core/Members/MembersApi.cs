@@ -4,6 +4,7 @@ using Serverless.Core.Audit;
 using Serverless.Core.Auth;
 using Serverless.Core.Http;
 using Serverless.Core.Notifications;
+using Serverless.Core.Realtime;
 using Azure;
 using Azure.Data.Tables;
 using Serverless.Core.Storage;
@@ -12,7 +13,7 @@ namespace Serverless.Core.Members;
 
 /// <summary>PUT /api/v1/admin/members/{userId} (role notifications.admin): sets a member's status and role in the caller's tenant, audited.</summary>
 public sealed class MembersApi(
-    RequestAuthenticator auth, MemberStore members, AuditLog audit, EventPublisher publisher, TimeProvider time, ILogger<MembersApi> logger)
+    RequestAuthenticator auth, MemberStore members, AuditLog audit, EventPublisher publisher, IRealtimeSender realtime, TimeProvider time, ILogger<MembersApi> logger)
 {
     private const int MaxAttempts = 5;
     private const int MaxIdLength = 128;
@@ -77,6 +78,11 @@ public sealed class MembersApi(
 
             // The change is committed: its audit entry must be written even if the caller has hung up.
             await AuditAndNotifyAsync(caller, before, after, correlationId, CancellationToken.None);
+            if (before.Status == MemberStatuses.Active && after.Status != MemberStatuses.Active)
+            {
+                await CloseConnectionsAsync(caller.TenantId, after.UserId, after.Status);
+            }
+
             return Results.Json(View(after), ApiJson.Options);
         }
     });
@@ -119,6 +125,22 @@ public sealed class MembersApi(
         {
             // The change and its audit entry are committed; the announcement is best effort and the audit log is the record.
             logger.LogWarning(ex, "Could not notify the admins of tenant {Tenant} about an admin change", caller.TenantId);
+        }
+    }
+
+    /// <summary>
+    /// Open hub connections outlive the request-time membership check: a suspended or revoked member's tabs would keep
+    /// hearing pushes until they reconnect. Best effort, like every push; a reconnect is refused by the hub's own check.
+    /// </summary>
+    private async Task CloseConnectionsAsync(string tenantId, string userId, string status)
+    {
+        try
+        {
+            await realtime.CloseUserConnectionsAsync(RealtimeUser.Id(tenantId, userId), "membership " + status, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Could not close the open connections of a {Status} member", status);
         }
     }
 

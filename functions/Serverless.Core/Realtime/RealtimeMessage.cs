@@ -20,6 +20,9 @@ public interface IRealtimeSender
     Task AddUserToGroupAsync(string userId, string groupName, CancellationToken cancellationToken = default);
 
     Task RemoveUserFromGroupAsync(string userId, string groupName, CancellationToken cancellationToken = default);
+
+    /// <summary>Closes every open connection of the user (a suspended or revoked member must stop hearing pushes at once).</summary>
+    Task CloseUserConnectionsAsync(string userId, string reason, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Identifies hub users: SignalR user ids are scoped by tenant so two tenants' "u1" never share a connection group.</summary>

@@ -86,6 +86,13 @@ public sealed class SignalRRestClient : IRealtimeSender, IDisposable
     public Task RemoveUserFromGroupAsync(string userId, string groupName, CancellationToken cancellationToken = default) =>
         CallAsync("remove_user_from_group", RequestMethod.Delete, UserGroupPath(userId, groupName), null, null, cancellationToken);
 
+    /// <summary>POST /api/hubs/{hub}/users/{user}/:closeConnections (204): every connection of the user, with a reason the client sees.</summary>
+    public Task CloseUserConnectionsAsync(string userId, string reason, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(userId);
+        return CallAsync("close_user_connections", RequestMethod.Post, $"/users/{Escape(userId)}/:closeConnections", $"&reason={Escape(reason)}", null, cancellationToken);
+    }
+
     /// <summary>POST /api/hubs/{hub}/:generateToken: a client access token for <paramref name="userId"/>, issued by the service.</summary>
     public async Task<string> GenerateClientTokenAsync(string userId, TimeSpan lifetime, CancellationToken cancellationToken = default)
     {

@@ -12,12 +12,17 @@ namespace Serverless.Core.Rooms;
 /// member (m|{userId}), so every membership change is one entity group transaction that also updates the room row under
 /// its ETag: two concurrent changes cannot both pass the last-owner check. A per-user index ({tenant}|u|{userId}, RowKey
 /// roomId) lists a user's rooms; it is written after the room partition and is only a pointer, re-checked on read.
+/// The room row also counts the members (at most <see cref="MaxMembers"/>), so every list of a room's members — the room
+/// view, @mention resolution, upload announcements — is bounded by that number, not by whatever the data holds.
 /// </summary>
 public sealed class RoomStore(StorageAccount account, TimeProvider time)
 {
     private const string RoomRow = "room";
     private const string MemberPrefix = "m|";
     private const int MaxAttempts = 5;
+
+    /// <summary>Members one room holds at most: one storage page of member rows.</summary>
+    public const int MaxMembers = 1000;
 
     public TableClient Table { get; } = account.GetTableClient(StorageNames.RoomsTable);
 
@@ -37,7 +42,7 @@ public sealed class RoomStore(StorageAccount account, TimeProvider time)
         [
             new(TableTransactionActionType.Add, new TableEntity(pk, RoomRow)
             {
-                ["Name"] = name, ["CreatedBy"] = ownerId, ["CreatedAt"] = now, ["OwnerCount"] = 1,
+                ["Name"] = name, ["CreatedBy"] = ownerId, ["CreatedAt"] = now, ["OwnerCount"] = 1, ["MemberCount"] = 1,
             }),
             new(TableTransactionActionType.Add, MemberEntity(pk, ownerId, RoomRole.Owner, now)),
         ], cancellationToken);
@@ -169,7 +174,15 @@ public sealed class RoomStore(StorageAccount account, TimeProvider time)
                 throw ApiException.Conflict("LAST_OWNER", "A room must keep at least one owner; make someone else an owner first.");
             }
 
-            var roomUpdate = new TableEntity(pk, RoomRow) { ["OwnerCount"] = owners };
+            // Rooms created before the member count existed are counted once, then kept in step like the owner count.
+            var members = room.GetInt32("MemberCount") ?? await CountMembersAsync(pk, cancellationToken);
+            members += (before is null ? 1 : 0) - (newRole is null ? 1 : 0);
+            if (before is null && members > MaxMembers)
+            {
+                throw ApiException.Conflict("ROOM_FULL", $"A room holds at most {MaxMembers} members.");
+            }
+
+            var roomUpdate = new TableEntity(pk, RoomRow) { ["OwnerCount"] = owners, ["MemberCount"] = members };
             var memberAction = (before, newRole) switch
             {
                 (null, { } added) => new TableTransactionAction(TableTransactionActionType.Add, MemberEntity(pk, userId, added, time.GetUtcNow())),
@@ -200,6 +213,18 @@ public sealed class RoomStore(StorageAccount account, TimeProvider time)
         }
 
         throw ApiException.Conflict("CONCURRENT_CHANGE", "The room's membership is changing concurrently; retry.");
+    }
+
+    private async Task<int> CountMembersAsync(string pk, CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {pk} and RowKey gt {MemberPrefix} and RowKey lt {"m}"}");
+        var count = 0;
+        await foreach (var _ in Table.QueryAsync<TableEntity>(filter, select: ["RowKey"], cancellationToken: cancellationToken))
+        {
+            count++;
+        }
+
+        return count;
     }
 
     // Runs after the room's transaction committed, so it does not take the request's cancellation.

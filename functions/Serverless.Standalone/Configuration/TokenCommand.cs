@@ -3,7 +3,8 @@ using Serverless.Core.Auth;
 namespace Serverless.Standalone.Configuration;
 
 /// <summary>
-/// `token --user u1 --tenant t1 --role notifications.publish [--role ...] [--minutes 60] [--email a@b.c]`: prints a bearer token
+/// `token --user u1 --tenant t1 --role notifications.publish [--role ...] [--minutes 60] [--email a@b.c] [--app]`: prints a bearer token
+/// (`--app`: an app-only token, idtyp "app", as a producer service gets from Entra ID with client credentials)
 /// signed with the local Auth:SigningKey, for curl and SPA experiments against the standalone host.
 /// </summary>
 public static class TokenCommand
@@ -13,6 +14,7 @@ public static class TokenCommand
         string? user = null, tenant = null, email = null;
         var roles = new List<string>();
         var minutes = 60;
+        var application = false;
         for (var i = 0; i < args.Length; i++)
         {
             var value = i + 1 < args.Length ? args[i + 1] : null;
@@ -21,6 +23,7 @@ public static class TokenCommand
                 case "--user": user = value; i++; break;
                 case "--tenant": tenant = value; i++; break;
                 case "--email": email = value; i++; break;
+                case "--app": application = true; break;
                 case "--role": if (value is not null) { roles.Add(value); } i++; break;
                 case "--minutes" when int.TryParse(value, out var m) && m > 0: minutes = m; i++; break;
                 default:
@@ -38,7 +41,7 @@ public static class TokenCommand
         configuration.GetSection(AuthOptions.SectionName).Bind(options);
         try
         {
-            output.WriteLine(LocalTokenIssuer.Issue(options, user, tenant, roles, TimeSpan.FromMinutes(minutes), email));
+            output.WriteLine(LocalTokenIssuer.Issue(options, user, tenant, roles, TimeSpan.FromMinutes(minutes), email, application));
             return 0;
         }
         catch (InvalidOperationException ex)
@@ -50,7 +53,7 @@ public static class TokenCommand
 
     private static int Usage(TextWriter error)
     {
-        error.WriteLine("usage: token --user <id> --tenant <id> [--role <role>]... [--minutes <n>] [--email <address>]");
+        error.WriteLine("usage: token --user <id> --tenant <id> [--role <role>]... [--minutes <n>] [--email <address>] [--app]");
         return 2;
     }
 }

@@ -17,7 +17,7 @@ public sealed class NotificationsHub(
     public override async Task OnConnectedAsync()
     {
         var userId = Context.UserIdentifier!;
-        connections.Add(userId, Context.ConnectionId);
+        connections.Add(userId, Context);
         var separator = userId.IndexOf('|', StringComparison.Ordinal);
         var groups = new HashSet<string>(connections.GroupsOf(userId), StringComparer.Ordinal);
 
@@ -56,11 +56,29 @@ public sealed class NotificationsHub(
 /// <summary>Which connections each user has and which groups each user is in, so user-level group changes reach every open tab.</summary>
 public sealed class HubConnections
 {
-    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _connections = new(StringComparer.Ordinal);
+    // The caller context of each open connection, so a user's connections can be closed (Abort) from outside the hub.
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, HubCallerContext>> _connections = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _groups = new(StringComparer.Ordinal);
 
-    public void Add(string userId, string connectionId) =>
-        _connections.GetOrAdd(userId, _ => new(StringComparer.Ordinal))[connectionId] = 0;
+    public void Add(string userId, HubCallerContext connection) =>
+        _connections.GetOrAdd(userId, _ => new(StringComparer.Ordinal))[connection.ConnectionId] = connection;
+
+    /// <summary>Aborts every open connection of the user; returns how many.</summary>
+    public int Abort(string userId)
+    {
+        if (!_connections.TryGetValue(userId, out var set))
+        {
+            return 0;
+        }
+
+        var open = set.Values.ToArray();
+        foreach (var connection in open)
+        {
+            connection.Abort();
+        }
+
+        return open.Length;
+    }
 
     public void Remove(string userId, string connectionId)
     {
@@ -122,6 +140,12 @@ public sealed class HubRealtimeSender(IHubContext<NotificationsHub> hub, HubConn
         {
             await hub.Groups.RemoveFromGroupAsync(connectionId, groupName, cancellationToken);
         }
+    }
+
+    public Task CloseUserConnectionsAsync(string userId, string reason, CancellationToken cancellationToken = default)
+    {
+        connections.Abort(userId);
+        return Task.CompletedTask;
     }
 }
 

@@ -9,7 +9,8 @@ namespace Serverless.Standalone.Realtime;
 
 /// <summary>
 /// The Azure SignalR Service data-plane REST calls the product uses, served at this host's own origin and delivered
-/// through its hub: send to the hub, a user or a group (202), add (200) and remove (204) a user in a group, and
+/// through its hub: send to the hub, a user or a group (202), add (200) and remove (204) a user in a group, close a user's
+/// connections (204), and
 /// :generateToken (200 {"token"}). Authenticated like the service: an HS256 AccessKey token whose audience is the
 /// request URL; otherwise 401 {"code","message"}. Paths are read escaped, as signed, so ids like "t1|alice" round-trip.
 /// </summary>
@@ -64,7 +65,8 @@ public sealed partial class SignalRServiceEmulator(
             [_, "groups", var group, ":send"] when HttpMethods.IsPost(method) => await SendAsync(context, hub.Clients.Group(group)),
             [_, "users", var user, "groups", var group] when HttpMethods.IsPut(method) => await AddToGroupAsync(user, group, context.RequestAborted),
             [_, "users", var user, "groups", var group] when HttpMethods.IsDelete(method) => await RemoveFromGroupAsync(user, group, context.RequestAborted),
-            [_, ":send" or ":generateToken"] or [_, "users" or "groups", _, ":send"] or [_, "users", _, "groups", _] =>
+            [_, "users", var user, ":closeConnections"] when HttpMethods.IsPost(method) => await CloseUserConnectionsAsync(user, request.Query["reason"].ToString(), context.RequestAborted),
+            [_, ":send" or ":generateToken"] or [_, "users" or "groups", _, ":send"] or [_, "users", _, "groups", _] or [_, "users", _, ":closeConnections"] =>
                 ApiError.Result(405, "METHOD_NOT_ALLOWED", "This operation does not accept that method."),
             _ => ApiError.Result(404, "NOT_FOUND", "No such SignalR REST operation."),
         };
@@ -111,6 +113,12 @@ public sealed partial class SignalRServiceEmulator(
     private async Task<IResult> RemoveFromGroupAsync(string user, string group, CancellationToken cancellationToken)
     {
         await groups.RemoveUserFromGroupAsync(user, group, cancellationToken);
+        return Results.NoContent();
+    }
+
+    private async Task<IResult> CloseUserConnectionsAsync(string user, string reason, CancellationToken cancellationToken)
+    {
+        await groups.CloseUserConnectionsAsync(user, reason, cancellationToken);
         return Results.NoContent();
     }
 

@@ -64,6 +64,46 @@ public sealed class MembershipGateTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.DoesNotContain(room.GetProperty("members").EnumerateArray(), m => m.GetProperty("userId").GetString() == "eve");
     }
 
+    [Theory]
+    [InlineData("suspended")]
+    [InlineData("revoked")]
+    public async Task Suspending_or_revoking_a_member_closes_their_open_hub_connections_at_once(string status)
+    {
+        var tenant = MemberChannelCalls.NewTenant();
+        using var admin = _host.Admin(tenant);
+        await using var tab = await SignalRNodeClient.ConnectAsync(_host.BaseAddress, _host.Token("u7", tenant), "notificationCreated");
+        await using var other = await SignalRNodeClient.ConnectAsync(_host.BaseAddress, _host.Token("u8", tenant), "notificationCreated");
+
+        (await admin.PutMemberAsync("u7", new { status })).EnsureSuccessStatusCode();
+
+        await tab.WaitForClosedAsync(TimeSpan.FromSeconds(15));
+        // Another member's connection is untouched and still hears its pushes.
+        using var producer = _host.ApplicationClientFor("svc", tenant, Roles.Publish);
+        (await producer.PostJsonAsync("api/v1/events", new { type = "task.assigned", recipients = new { userIds = new[] { "u8" } }, data = new { task = new { title = "x" }, assigner = "svc" } })).EnsureSuccessStatusCode();
+        await other.WaitForAsync("notificationCreated");
+    }
+
+    [Fact]
+    public async Task Only_the_publish_route_skips_the_member_check_and_only_for_app_only_tokens()
+    {
+        var tenant = MemberChannelCalls.NewTenant();
+        using var admin = _host.Admin(tenant);
+        (await admin.PutMemberAsync("svc-app", new { status = "suspended" })).EnsureSuccessStatusCode();
+        var publish = new { type = "task.assigned", recipients = new { userIds = new[] { "owner" } }, data = new { task = new { title = "x" }, assigner = "svc-app" } };
+
+        // A service acting as itself is not a member: its publish is accepted whatever a member row with its id says.
+        using var app = _host.ApplicationClientFor("svc-app", tenant, Roles.Publish);
+        (await app.PostJsonAsync("api/v1/events", publish)).EnsureSuccessStatusCode();
+
+        // Every other route checks app tokens as before, and a person's token with the producer role is checked on publish too.
+        using var appInbox = await app.GetAsync("api/v1/notifications");
+        Assert.Equal(HttpStatusCode.Forbidden, appInbox.StatusCode);
+        using var person = _host.ClientFor("svc-app", tenant, Roles.Publish);
+        using var refused = await person.PostJsonAsync("api/v1/events", publish);
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Contains("MEMBERSHIP_INACTIVE", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_user_the_members_api_never_saw_is_active()
     {

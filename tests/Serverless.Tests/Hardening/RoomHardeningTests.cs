@@ -1,7 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Azure.Data.Tables;
 using Serverless.Core.Auth;
+using Serverless.Core.Rooms;
 using Serverless.Core.Notifications.Templates;
 using Serverless.Core.Storage;
 using Serverless.Tests.Infrastructure;
@@ -72,6 +74,49 @@ public sealed class RoomHardeningTests(AzuriteFixture azurite) : IAsyncLifetime
         using var after = await bob.GetAsync($"api/v1/rooms/{roomId}");
         await after.AssertErrorAsync(HttpStatusCode.NotFound, "ROOM_NOT_FOUND");
         Assert.Equal(1, await AuditCountAsync(_host, tenant, "room.member_left"));
+    }
+
+    [Fact]
+    public async Task A_room_holds_at_most_the_member_limit_even_when_owners_add_members_concurrently()
+    {
+        var tenant = NewTenant();
+        using var owner = _host.ClientFor("owner", tenant);
+        var roomId = await CreateRoomAsync(owner);
+        await AddMemberAsync(owner, roomId, "bob", "EDITOR");
+        var rooms = _host.Services.GetRequiredService<RoomStore>();
+        var pk = RoomStore.RoomPartition(tenant, roomId);
+        Assert.Equal(2, (await rooms.Table.GetEntityAsync<TableEntity>(pk, "room")).Value.GetInt32("MemberCount"));
+
+        // As if 995 members were in already (the count on the room row is what the limit checks).
+        await rooms.Table.UpdateEntityAsync(new TableEntity(pk, "room") { ["MemberCount"] = RoomStore.MaxMembers - 5 }, Azure.ETag.All, TableUpdateMode.Merge);
+        var answers = await Task.WhenAll(Enumerable.Range(0, 10).Select(async i =>
+        {
+            using var response = await owner.PutAsJsonAsync($"api/v1/rooms/{roomId}/members/new-{i}", new { role = "VIEWER" });
+            return (response.StatusCode, Body: await response.Content.ReadAsStringAsync());
+        }));
+
+        // Under heavy contention an add may give up with CONCURRENT_CHANGE (retry later); none may overshoot.
+        var created = answers.Count(a => a.StatusCode == HttpStatusCode.Created);
+        Assert.InRange(created, 1, 5);
+        Assert.All(answers.Where(a => a.StatusCode != HttpStatusCode.Created), a =>
+        {
+            Assert.True(a.StatusCode == HttpStatusCode.Conflict && (a.Body.Contains("ROOM_FULL", StringComparison.Ordinal) || a.Body.Contains("CONCURRENT_CHANGE", StringComparison.Ordinal)), $"{a.StatusCode} {a.Body}");
+        });
+        for (var i = created; i < 5; i++)
+        {
+            await AddMemberAsync(owner, roomId, "fill-" + i, "VIEWER");
+        }
+
+        Assert.Equal(RoomStore.MaxMembers, (await rooms.Table.GetEntityAsync<TableEntity>(pk, "room")).Value.GetInt32("MemberCount"));
+        using (var full = await owner.PutAsJsonAsync($"api/v1/rooms/{roomId}/members/late", new { role = "VIEWER" }))
+        {
+            await full.AssertErrorAsync(HttpStatusCode.Conflict, "ROOM_FULL");
+        }
+
+        // A role change is not an addition, and a removal makes room again.
+        await AddMemberAsync(owner, roomId, "bob", "VIEWER");
+        (await owner.DeleteAsync($"api/v1/rooms/{roomId}/members/bob")).EnsureSuccessStatusCode();
+        await AddMemberAsync(owner, roomId, "late", "VIEWER");
     }
 
     [Fact]

@@ -102,6 +102,13 @@ public sealed class SignalRNodeClient : IAsyncDisposable
         return message.GetProperty("args")[0];
     }
 
+    /// <summary>Waits until the server closes the connection (the client's onclose); returns the close error, if any.</summary>
+    public async Task<string?> WaitForClosedAsync(TimeSpan? timeout = null)
+    {
+        var closed = await NextAsync(e => e.GetProperty("event").GetString() == "closed", timeout ?? TimeSpan.FromSeconds(30));
+        return closed.GetProperty("error").ValueKind == JsonValueKind.String ? closed.GetProperty("error").GetString() : null;
+    }
+
     /// <summary>Every hub message with the given target received so far (including ones already waited for).</summary>
     public async Task<IReadOnlyList<JsonElement>> ReceivedAsync(string target, TimeSpan settle)
     {

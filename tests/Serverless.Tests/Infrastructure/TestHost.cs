@@ -54,6 +54,7 @@ public sealed class TestHost : IAsyncDisposable
             ["AzureWebJobs.CleanupDevices.Disabled"] = "true",
             ["AzureWebJobs.PurgeDeletedRoomFiles.Disabled"] = "true",
             ["AzureWebJobs.SendDigests.Disabled"] = "true",
+            ["AzureWebJobs.WakeSnoozedNotifications.Disabled"] = "true",
             ["Logging:LogLevel:Default"] = "Warning",
 
             // In-process delivery unless a test asks for the REST path, whatever a developer's local.settings.json says.
@@ -115,6 +116,15 @@ public sealed class TestHost : IAsyncDisposable
     {
         var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token(userId, tenantId, roles));
+        return client;
+    }
+
+    /// <summary>An HttpClient that sends an app-only token (idtyp "app"), as a producer service using client credentials has.</summary>
+    public HttpClient ApplicationClientFor(string appId, string tenantId = "t1", params string[] roles)
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        var token = LocalTokenIssuer.Issue(Services.GetRequiredService<IOptions<AuthOptions>>().Value, appId, tenantId, roles, TimeSpan.FromMinutes(30), application: true);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return client;
     }
 

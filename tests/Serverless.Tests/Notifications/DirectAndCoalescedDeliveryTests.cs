@@ -36,10 +36,10 @@ public sealed class DirectAndCoalescedDeliveryTests(AzuriteFixture azurite) : IA
     private InboxStore Inbox => _host.Services.GetRequiredService<InboxStore>();
 
     [Fact]
-    public async Task A_one_recipient_publish_is_in_the_inbox_when_the_202_arrives_at_one_delivery_transaction_and_no_queue_message()
+    public async Task A_one_recipient_publish_with_an_app_token_is_in_the_inbox_when_the_202_arrives_at_one_table_transaction_and_no_queue_message()
     {
         var (tenant, user) = NewUser();
-        using var producer = _host.ClientFor("svc", tenant, Roles.Publish);
+        using var producer = _host.ApplicationClientFor("svc", tenant, Roles.Publish);
 
         var tableBefore = _requests.Table;
         var putsBefore = _queuePuts.Count;
@@ -47,8 +47,8 @@ public sealed class DirectAndCoalescedDeliveryTests(AzuriteFixture azurite) : IA
             .ExpectJsonAsync(HttpStatusCode.Accepted);
         var tableRequests = _requests.Table - tableBefore;
 
-        // The producer's membership check (every route that takes a token has it) and the one delivery transaction.
-        Assert.Equal(2, tableRequests);
+        // The one delivery transaction: a service publishing with an app-only token has no membership to read.
+        Assert.Equal(1, tableRequests);
         Assert.Equal(0, _queuePuts.Count - putsBefore);
         using var api = _host.ClientFor(user, tenant);
         var inbox = await api.GetAsync("api/v1/notifications").ExpectJsonAsync();

@@ -110,6 +110,26 @@ public sealed class SignalRRestClientContractTests
     }
 
     [Fact]
+    public async Task ClosingAUsersConnections_PostsCloseConnectionsOnTheUserPath_WithTheReason()
+    {
+        await using var service = await FakeSignalRService.StartAsync();
+        service.Respond = _ => (204, "");
+        using var metrics = new SignalRMetrics();
+        using var recorder = new RealtimeMetricRecorder(metrics);
+        using var client = Client(service.Endpoint, metrics);
+
+        await client.CloseUserConnectionsAsync("t1|bob", "membership suspended");
+
+        var request = Assert.Single(service.Requests);
+        Assert.Equal("POST", request.Method);
+        Assert.Equal("/api/hubs/notifications/users/t1%7Cbob/:closeConnections", request.RawPath);
+        Assert.Equal("?api-version=2022-11-01&reason=membership%20suspended", request.Query);
+        Assert.Equal("", request.Body);
+        await AssertSignedForItsUrlAsync(request, service.Endpoint);
+        Assert.Equal(1, recorder.Succeeded("close_user_connections"));
+    }
+
+    [Fact]
     public async Task RemovingAUserTheServiceDoesNotKnowInTheGroup_IsNotAFailure()
     {
         await using var service = await FakeSignalRService.StartAsync();

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Serverless.Core.Auth;
 using Serverless.Core.Realtime;
 using Serverless.Tests.Infrastructure;
+using Serverless.Tests.MemberChannel;
 using static Serverless.Tests.Rooms.RoomTestFiles;
 
 namespace Serverless.Tests.Realtime;
@@ -102,6 +103,20 @@ public sealed class SignalRRestEndToEndTests(AzuriteFixture azurite) : IAsyncLif
         Assert.True(metrics.Succeeded("add_user_to_group") >= 2);
         Assert.True(metrics.Succeeded("remove_user_from_group") >= 1);
         Assert.True(metrics.Succeeded("send_to_group") >= 2);
+    }
+
+    [Fact]
+    public async Task SuspendingAMember_ClosesTheirOpenConnectionsThroughTheRestApi()
+    {
+        using var metrics = new RealtimeMetricRecorder(_host.Services.GetRequiredService<SignalRMetrics>());
+        var tenant = NewTenant();
+        using var admin = _host.Admin(tenant);
+        await using var tab = await SignalRNodeClient.ConnectAsync(_host.BaseAddress, _host.Token("mallory", tenant), "notificationCreated");
+
+        (await admin.PutMemberAsync("mallory", new { status = "suspended" })).EnsureSuccessStatusCode();
+
+        await tab.WaitForClosedAsync(TimeSpan.FromSeconds(15));
+        Assert.Equal(1, metrics.Succeeded("close_user_connections"));
     }
 
     private static async Task<string> PublishAsync(HttpClient producer, string user)

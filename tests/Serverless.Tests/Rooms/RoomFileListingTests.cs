@@ -1,0 +1,110 @@
+using System.Net;
+using System.Text.Json;
+using Azure.Data.Tables;
+using Microsoft.Extensions.DependencyInjection;
+using Serverless.Core.Files;
+using Serverless.Core.Files.Validation;
+using Serverless.Core.Storage;
+using Serverless.Tests.Infrastructure;
+using static Serverless.Tests.Rooms.RoomTestFiles;
+
+namespace Serverless.Tests.Rooms;
+
+/// <summary>
+/// The room's file list is read from listing rows kept in step with the file rows, so a page costs the same whatever the
+/// room holds, and deletes, restores and purges never leave the list and the files disagreeing.
+/// </summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class RoomFileListingTests(AzuriteFixture azurite) : IAsyncLifetime
+{
+    private readonly StorageRequestCounter _requests = new();
+    private TestHost _host = null!;
+
+    public async Task InitializeAsync() =>
+        _host = await TestHost.StartAsync(azurite, configureServices: s => s.AddSingleton(new StoragePipelinePolicies { PerRetry = { _requests } }));
+
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    private RoomFileStore Files => _host.Services.GetRequiredService<RoomFileStore>();
+
+    [Fact]
+    public async Task A_page_of_a_room_with_more_files_than_one_storage_page_costs_the_same_few_requests_and_paging_visits_each_file_once_newest_first()
+    {
+        var tenant = NewTenant();
+        using var owner = _host.ClientFor("owner", tenant);
+        var roomId = await CreateRoomAsync(owner);
+        var start = DateTimeOffset.UtcNow.AddHours(-2);
+        var seeded = Enumerable.Range(0, 1_100).Select(i => NewFile(tenant, roomId, start.AddSeconds(i))).ToList();
+        await Parallel.ForEachAsync(seeded, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (file, ct) => await Files.AddAsync(file, ct));
+
+        var smallRoom = await CreateRoomAsync(owner);
+        await Files.AddAsync(NewFile(tenant, smallRoom, start), default);
+        var before = _requests.Table;
+        (await owner.GetAsync($"api/v1/rooms/{smallRoom}/files?limit=10")).EnsureSuccessStatusCode();
+        var smallCost = _requests.Table - before;
+
+        before = _requests.Table;
+        var first = await owner.GetAsync($"api/v1/rooms/{roomId}/files?limit=10").ExpectJsonAsync();
+        var cost = _requests.Table - before;
+
+        // The access checks and one range query over the listing rows, as for a room with one file; before the
+        // listing, this read every one of the 1,100 rows (two storage pages) to sort them.
+        Assert.Equal(smallCost, cost);
+        Assert.True(cost <= 4, $"a page cost {cost} table requests");
+        Assert.Equal(
+            seeded.OrderByDescending(f => f.UploadedAt).Take(10).Select(f => f.FileId),
+            first.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("fileId").GetString()));
+
+        var seen = new List<string>();
+        string? cursor = null;
+        do
+        {
+            var page = await owner.GetAsync($"api/v1/rooms/{roomId}/files?limit=200" + (cursor is null ? "" : "&cursor=" + Uri.EscapeDataString(cursor))).ExpectJsonAsync();
+            seen.AddRange(page.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("fileId").GetString()!));
+            cursor = page.GetProperty("nextCursor").ValueKind == JsonValueKind.Null ? null : page.GetProperty("nextCursor").GetString();
+        }
+        while (cursor is not null);
+
+        Assert.Equal(seeded.OrderByDescending(f => f.UploadedAt).Select(f => f.FileId), seen);
+    }
+
+    [Fact]
+    public async Task Delete_restore_and_purge_keep_the_list_in_step_with_the_files()
+    {
+        var tenant = NewTenant();
+        using var owner = _host.ClientFor("owner", tenant);
+        var roomId = await CreateRoomAsync(owner);
+        var ids = new List<string>();
+        foreach (var name in new[] { "a.png", "b.png", "c.png" })
+        {
+            ids.Add((await UploadAsync(owner, roomId, Png(), name).ExpectJsonAsync(HttpStatusCode.Created)).GetProperty("fileId").GetString()!);
+        }
+
+        (await owner.DeleteAsync($"api/v1/rooms/{roomId}/files/{ids[1]}")).EnsureSuccessStatusCode();
+        Assert.Equal([ids[2], ids[0]], await ListedAsync(owner, roomId));
+
+        (await owner.PostAsync($"api/v1/rooms/{roomId}/files/{ids[1]}/restore", null)).EnsureSuccessStatusCode();
+        Assert.Equal([ids[2], ids[1], ids[0]], await ListedAsync(owner, roomId));
+
+        // Purging a deleted file removes its row; its listing row went with the delete, so nothing of it remains.
+        (await owner.DeleteAsync($"api/v1/rooms/{roomId}/files/{ids[0]}")).EnsureSuccessStatusCode();
+        var deleted = await Files.GetAsync(tenant, roomId, ids[0], default);
+        Assert.True(await Files.TryDeleteRowAsync(deleted!, default));
+        var rows = new List<TableEntity>();
+        await foreach (var row in Files.Table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {RoomFileStore.Partition(tenant, roomId)}")))
+        {
+            rows.Add(row);
+        }
+
+        Assert.Equal(4, rows.Count); // two file rows and their two listing rows
+        Assert.DoesNotContain(rows, r => r.RowKey == ids[0] || r.GetString("FileId") == ids[0]);
+        Assert.Equal([ids[2], ids[1]], await ListedAsync(owner, roomId));
+    }
+
+    private static async Task<List<string>> ListedAsync(HttpClient client, string roomId) =>
+        (await client.GetAsync($"api/v1/rooms/{roomId}/files").ExpectJsonAsync()).GetProperty("items").EnumerateArray()
+            .Select(i => i.GetProperty("fileId").GetString()!).ToList();
+
+    private static RoomFile NewFile(string tenant, string roomId, DateTimeOffset uploadedAt) =>
+        new(tenant, roomId, RoomFile.NewId(), RoomFileStatus.Ready, "seed.png", FileKind.Image, "image/png", 10, null, "owner", uploadedAt, uploadedAt, null, null);
+}
