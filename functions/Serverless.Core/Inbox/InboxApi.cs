@@ -15,7 +15,7 @@ public sealed partial class InboxApi(RequestAuthenticator auth, InboxStore inbox
 {
     private const string CursorPurpose = "inbox";
 
-    /// <summary>GET /api/v1/notifications: newest first, or oldest first after ?afterSeq=N (the recovery path).</summary>
+    /// <summary>GET /api/v1/notifications: newest first, or oldest first after ?afterSeq=N (the recovery path); ?q= and ?order=unread_first in InboxApi.Search.cs.</summary>
     public Task<IResult> ListAsync(HttpContext context) => ApiEndpoint.RunAsync(context, logger, async () =>
     {
         var caller = await auth.RequireAsync(context.Request);
@@ -30,6 +30,11 @@ public sealed partial class InboxApi(RequestAuthenticator auth, InboxStore inbox
         if (cursor.Length > 0 && !cursors.TryUnprotect(CursorPurpose, subject, cursor, out position))
         {
             throw ApiException.BadRequest("INVALID_CURSOR", "The cursor is not valid for this user.");
+        }
+
+        if (await ListSearchOrUnreadFirstAsync(context, caller, filter, limit, position, afterSeq) is { } searchOrUnreadFirst)
+        {
+            return searchOrUnreadFirst;
         }
 
         if (position is not null && position.StartsWith("a:", StringComparison.Ordinal))
