@@ -60,6 +60,7 @@ var applicationSettings = {
   Notifications__ChunkSize: '100'
   Notifications__DeliveryConcurrency: '16'
   Notifications__DirectDeliveryMaxRecipients: '10'
+  Notifications__ManualSendsPerUserPerMinute: '10'
   MemberChannel__RegisterPermitsPerMinute: '10'
   MemberChannel__RegisterPermitsPerUserPerMinute: '30'
   MemberChannel__MaxDevicesPerUser: '20'

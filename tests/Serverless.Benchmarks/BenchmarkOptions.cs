@@ -12,6 +12,9 @@ public sealed record BenchmarkOptions
     /// <summary>Run only the room chat step (--room-chat).</summary>
     public bool RoomChatOnly { get; init; }
 
+    /// <summary>Run only the inbox reads step, search and unread_first included (--inbox).</summary>
+    public bool InboxOnly { get; init; }
+
     /// <summary>Seconds of mixed load; null runs the regular steps instead of the soak.</summary>
     public int? SoakSeconds { get; init; }
 
@@ -82,6 +85,7 @@ public sealed record BenchmarkOptions
     {
         var smoke = false;
         var roomChatOnly = false;
+        var inboxOnly = false;
         int? soak = null;
         var output = DefaultOutputPath;
         for (var i = 0; i < args.Count; i++)
@@ -93,6 +97,9 @@ public sealed record BenchmarkOptions
                     break;
                 case "--room-chat":
                     roomChatOnly = true;
+                    break;
+                case "--inbox":
+                    inboxOnly = true;
                     break;
                 case "--soak":
                     soak = 60;
@@ -107,7 +114,7 @@ public sealed record BenchmarkOptions
                     output = args[++i];
                     break;
                 default:
-                    throw new ArgumentException($"Unknown argument '{args[i]}'. Usage: [--smoke] [--room-chat] [--soak [seconds]] [--out path.json]");
+                    throw new ArgumentException($"Unknown argument '{args[i]}'. Usage: [--smoke] [--room-chat] [--inbox] [--soak [seconds]] [--out path.json]");
             }
         }
 
@@ -117,6 +124,6 @@ public sealed record BenchmarkOptions
         }
 
         var options = smoke ? SmokeSizes(output) : new BenchmarkOptions { OutputPath = output };
-        return options with { SoakSeconds = soak, RoomChatOnly = roomChatOnly };
+        return options with { SoakSeconds = soak, RoomChatOnly = roomChatOnly, InboxOnly = inboxOnly };
     }
 }

@@ -104,7 +104,11 @@ public sealed record InboxReadResult(
     double TableRequestsPerNewestFirstFilterMatchingNothing,
     int MarkAllReadRows,
     double MarkAllReadMs,
-    long MarkAllReadTableRequests);
+    long MarkAllReadTableRequests)
+{
+    /// <summary>q search and order=unread_first on the same inbox.</summary>
+    public InboxListResult? Lists { get; init; }
+}
 
 /// <summary>Working set of this process (benchmark + in-process host; Azurite and Node are separate processes and not included).</summary>
 public sealed record MemoryResult(long BaselineBytes, long PeakDuringFanOutBytes, long PeakDuringAllDeliveryStepsBytes);

@@ -15,7 +15,7 @@ public static class BenchmarkRun
             Machine = MachineInfo.Current(),
             GitCommit = RunContext.GitCommit(),
             Timestamp = DateTimeOffset.UtcNow,
-            Mode = options.SoakSeconds is not null ? "soak" : options.RoomChatOnly ? "room-chat" : options.Smoke ? "smoke" : "full",
+            Mode = options.SoakSeconds is not null ? "soak" : options.RoomChatOnly ? "room-chat" : options.InboxOnly ? "inbox" : options.Smoke ? "smoke" : "full",
             Options = options,
         };
 
@@ -26,6 +26,8 @@ public static class BenchmarkRun
                 ? report with { Soak = await SoakStep.RunAsync(host, options, seconds, output, cancellationToken) }
                 : options.RoomChatOnly
                 ? report with { RoomChat = await RoomChatStep.RunAsync(host, options, cancellationToken) }
+                : options.InboxOnly
+                ? report with { InboxReads = await InboxReadStep.RunAsync(host, options, cancellationToken) }
                 : await RunStepsAsync(host, options, report, output, problems, cancellationToken);
         }
 
@@ -136,6 +138,16 @@ public static class BenchmarkRun
             foreach (var problem in CheckRoomChat(report))
             {
                 yield return problem;
+            }
+
+            yield break;
+        }
+
+        if (report.Mode == "inbox")
+        {
+            if (report.InboxReads?.Lists is null)
+            {
+                yield return "inbox: the step did not produce its figures.";
             }
 
             yield break;

@@ -50,6 +50,7 @@ public static class InboxReadStep
         var (unfilteredP50, unfilteredP99, unfilteredRequests) = await TimeQueryAsync(host, token, "afterSeq=0&limit=100", repetitions, cancellationToken);
         var (filteredP50, filteredP99, filteredRequests) = await TimeQueryAsync(host, token, "afterSeq=0&limit=1&type=no.such.type", repetitions, cancellationToken);
         var (newestFilteredP50, newestFilteredP99, newestFilteredRequests) = await TimeQueryAsync(host, token, "limit=20&type=no.such.type", repetitions, cancellationToken);
+        var lists = await InboxListStep.RunAsync(host, User, options.InboxRows, Math.Max(10, options.InboxRepetitions / 8), cancellationToken);
         var markAll = await MarkAllReadAsync(host, options.MarkAllReadRows, cancellationToken);
 
         return new InboxReadResult(
@@ -74,7 +75,10 @@ public static class InboxReadStep
             newestFilteredRequests,
             options.MarkAllReadRows,
             markAll.Milliseconds,
-            markAll.TableRequests);
+            markAll.TableRequests)
+        {
+            Lists = lists,
+        };
     }
 
     /// <summary>p50, p99 and table requests per request of one query string, repeated.</summary>
@@ -146,7 +150,7 @@ public static class InboxReadStep
         // One user's deliveries share a partition and a counter: coalesced, 49 events go in each transaction.
         var notifications = Enumerable.Range(0, rows).Select(i => new NewNotification(
             "evt_" + Guid.CreateVersion7().ToString("N"), "task.assigned", "New task: Seed " + i.ToString(CultureInfo.InvariantCulture),
-            "You have been assigned the task \"Seed\".", "normal", "web", null, now, now.AddDays(7), null, NeverThrottle: false)).ToArray();
+            i % InboxListStep.RareEvery == 0 ? "You have been assigned the task \"Seed\" and its invoice." : "You have been assigned the task \"Seed\".", "normal", "web", null, now, now.AddDays(7), null, NeverThrottle: false)).ToArray();
         await inbox.DeliverManyAsync(BenchmarkHost.Tenant, User, notifications, cancellationToken);
 
         return Stopwatch.GetElapsedTime(started).TotalSeconds;

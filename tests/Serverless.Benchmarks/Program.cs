@@ -1,6 +1,6 @@
 using Serverless.Benchmarks;
 
-// dotnet run -c Release --project tests/Serverless.Benchmarks -- [--smoke] [--room-chat] [--soak [seconds]] [--out path.json]
+// dotnet run -c Release --project tests/Serverless.Benchmarks -- [--smoke] [--room-chat] [--inbox] [--soak [seconds]] [--out path.json]
 var options = BenchmarkOptions.Parse(args);
 using var cancellation = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>

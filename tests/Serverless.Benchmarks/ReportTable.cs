@@ -109,6 +109,15 @@ public static class ReportTable
             rows.Add(("5 inbox", $"afterSeq=0&limit=1&type=<none match>, {r.WorstCaseRepetitions} reads", $"p50 {Format(r.AfterSeqFilterMatchingNothingP50Ms, "0.00")} ms, p99 {Format(r.AfterSeqFilterMatchingNothingP99Ms, "0.00")} ms, {Format(r.TableRequestsPerAfterSeqFilterMatchingNothing, "0.0")} table requests"));
             rows.Add(("5 inbox", $"limit=20&type=<none match> (newest first), {r.WorstCaseRepetitions} reads", $"p50 {Format(r.NewestFirstFilterMatchingNothingP50Ms, "0.00")} ms, p99 {Format(r.NewestFirstFilterMatchingNothingP99Ms, "0.00")} ms, {Format(r.TableRequestsPerNewestFirstFilterMatchingNothing, "0.0")} table requests"));
             rows.Add(("5 inbox", $"mark-all-read of {r.MarkAllReadRows} unread", $"{Format(r.MarkAllReadMs, "0")} ms, {r.MarkAllReadTableRequests} table requests"));
+            if (r.Lists is { } lists)
+            {
+                static string Figure(InboxListFigure f) =>
+                    $"p50 {Format(f.P50Ms, "0.00")} ms, p95 {Format(f.P95Ms, "0.00")} ms, {Format(f.TableRequestsPerPage, "0.0")} table requests; {f.Items} items, nextCursor {(f.HasNextCursor ? "yes" : "no")}";
+                rows.Add(("5 inbox", $"q={InboxListStep.CommonWord} (every row), first page, {lists.Repetitions} reads", Figure(lists.SearchCommonWord)));
+                rows.Add(("5 inbox", $"q={InboxListStep.RareWord} (1 row in {InboxListStep.RareEvery}), first page, {lists.Repetitions} reads", Figure(lists.SearchRareWord)));
+                rows.Add(("5 inbox", $"order=unread_first, newest {lists.FreshUnread} unread of {lists.Rows} (second user, seeded in {Format(lists.UnreadFirstSeedSeconds)} s), first page", Figure(lists.UnreadFirstFirstPage)));
+                rows.Add(("5 inbox", "order=unread_first, tenth page (read phase)", Figure(lists.UnreadFirstTenthPage)));
+            }
         }
 
         if (report.RoomChat is { } chat)

@@ -25,5 +25,8 @@ public static class Roles
 {
     public const string Publish = "notifications.publish";
     public const string Admin = "notifications.admin";
+
+    /// <summary>May send a manual notification (POST /v1/notifications/test) to users of their own tenant.</summary>
+    public const string Manual = "notifications.manual";
     public const string OrgRootOwner = "org_root_owner";
 }

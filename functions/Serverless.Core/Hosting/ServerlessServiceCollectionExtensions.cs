@@ -67,6 +67,7 @@ public static class ServerlessServiceCollectionExtensions
         services.AddScoped<InboxApi>();
         services.AddScoped<DeadLetterApi>();
         services.AddInboxSnooze();
+        services.AddManualSend();
 
         // Delivery channels beyond the inbox: preferences, email over SMTP, FCM/APNs push, digests.
         services.AddChannels();

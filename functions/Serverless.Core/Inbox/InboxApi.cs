@@ -15,7 +15,7 @@ public sealed partial class InboxApi(RequestAuthenticator auth, InboxStore inbox
 {
     private const string CursorPurpose = "inbox";
 
-    /// <summary>GET /api/v1/notifications: newest first, or oldest first after ?afterSeq=N (the recovery path).</summary>
+    /// <summary>GET /api/v1/notifications: newest first, or oldest first after ?afterSeq=N (the recovery path); ?q= and ?order=unread_first in InboxApi.Search.cs.</summary>
     public Task<IResult> ListAsync(HttpContext context) => ApiEndpoint.RunAsync(context, logger, async () =>
     {
         var caller = await auth.RequireAsync(context.Request);
@@ -30,6 +30,11 @@ public sealed partial class InboxApi(RequestAuthenticator auth, InboxStore inbox
         if (cursor.Length > 0 && !cursors.TryUnprotect(CursorPurpose, subject, cursor, out position))
         {
             throw ApiException.BadRequest("INVALID_CURSOR", "The cursor is not valid for this user.");
+        }
+
+        if (await ListSearchOrUnreadFirstAsync(context, caller, filter, limit, position, afterSeq) is { } searchOrUnreadFirst)
+        {
+            return searchOrUnreadFirst;
         }
 
         if (position is not null && position.StartsWith("a:", StringComparison.Ordinal))
@@ -87,7 +92,7 @@ public sealed partial class InboxApi(RequestAuthenticator auth, InboxStore inbox
         return item is null ? throw NotFound() : Results.Json(item with { SeenAt = counter.SeenAt(item.Seq, item.WokenAt) }, ApiJson.Options);
     });
 
-    /// <summary>PATCH /api/v1/notifications/{id}/read: 204, idempotent; other tabs and devices hear notificationsRead.</summary>
+    /// <summary>PATCH /api/v1/notifications/{id}/read (and the POST aliases): 204, idempotent; other tabs and devices hear notificationsRead, notificationsUpdated and countsChanged.</summary>
     public Task<IResult> MarkReadAsync(HttpContext context, string id) => ApiEndpoint.RunAsync(context, logger, async () =>
     {
         var caller = await auth.RequireAsync(context.Request);
@@ -104,24 +109,13 @@ public sealed partial class InboxApi(RequestAuthenticator auth, InboxStore inbox
 
         if (changed)
         {
+            // notificationsRead already carries unreadCount for existing clients, so no unreadCountChanged here.
             await PushAsync(caller, "notificationsRead", new NotificationsReadMessage([id], counter.Unread, counter.Seq));
+            await PushAsync(caller, "notificationsUpdated", new NotificationsUpdatedMessage([id], "read", new InboxCounts(counter.Unread, counter.Unseen), counter.Seq));
+            await PushAsync(caller, "countsChanged", new CountsChangedMessage(counter.Unread, counter.Unseen, counter.Seq));
         }
 
         return Results.NoContent();
-    });
-
-    /// <summary>POST /api/v1/notifications/mark-all-read: {"updated": n, "more": bool}.</summary>
-    public Task<IResult> MarkAllReadAsync(HttpContext context) => ApiEndpoint.RunAsync(context, logger, async () =>
-    {
-        var caller = await auth.RequireAsync(context.Request);
-        var (ids, counter, more) = await inbox.MarkAllReadAsync(caller.TenantId, caller.UserId, context.RequestAborted);
-        if (ids.Count > 0)
-        {
-            await PushAsync(caller, "notificationsRead", new NotificationsReadMessage(ids, counter.Unread, counter.Seq));
-        }
-
-        // more: unread rows beyond one call's bound are left; calling again continues.
-        return Results.Json(new { updated = ids.Count, more }, ApiJson.Options);
     });
 
     /// <summary>DELETE /api/v1/notifications/{id}: 204.</summary>
@@ -139,6 +133,7 @@ public sealed partial class InboxApi(RequestAuthenticator auth, InboxStore inbox
             throw NotFound();
         }
 
+        await PushAsync(caller, "notificationsUpdated", new NotificationsUpdatedMessage([id], "deleted", new InboxCounts(counter.Unread, counter.Unseen), counter.Seq));
         await PushAsync(caller, "unreadCountChanged", new UnreadCountChangedMessage(counter.Unread, counter.Seq));
         await PushAsync(caller, "countsChanged", new CountsChangedMessage(counter.Unread, counter.Unseen, counter.Seq));
         return Results.NoContent();
@@ -251,5 +246,5 @@ public sealed record CountsChangedMessage(int UnreadCount, int UnseenCount, long
 /// <summary>The counts a state change leaves behind.</summary>
 public sealed record InboxCounts(int UnreadCount, int UnseenCount);
 
-/// <summary>Pushed to the user's tabs and devices after a state change (archived, unarchived) to the listed ids.</summary>
+/// <summary>Pushed to the user's tabs and devices after a state change (read, archived, unarchived, deleted, ...) to the listed ids.</summary>
 public sealed record NotificationsUpdatedMessage(IReadOnlyList<string> Ids, string State, InboxCounts Counts, long Seq);

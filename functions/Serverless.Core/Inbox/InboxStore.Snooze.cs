@@ -33,6 +33,9 @@ public sealed partial class InboxStore
     // Properties a wake-up drops from the row (it is rewritten whole): the item is unread again and no longer snoozed.
     private static readonly HashSet<string> DroppedOnWake = new(StringComparer.Ordinal) { "PartitionKey", "RowKey", "Timestamp", "odata.etag", "ReadAt", "SnoozedUntil" };
 
+    /// <summary>A snoozed item lives at least this long after its wake-up, whatever TTL it was delivered with.</summary>
+    public static readonly TimeSpan SnoozedLifetimeAfterWake = TimeSpan.FromDays(1);
+
     private readonly TableClient _snoozes;
 
     /// <summary>The wake-up index (table inboxsnoozes).</summary>
@@ -75,6 +78,13 @@ public sealed partial class InboxStore
             }
 
             var update = new TableEntity(pk, entity.RowKey) { ["Snoozed"] = true, ["SnoozedUntil"] = until };
+
+            // The TTL still applies while snoozed (the cleanup timer expires the row then); an item snoozed past it would
+            // vanish instead of waking, so its TTL is pushed out to a day after the wake-up.
+            if (entity.GetDateTimeOffset("ExpiresAt") is { } expires && expires < until + SnoozedLifetimeAfterWake)
+            {
+                update["ExpiresAt"] = until + SnoozedLifetimeAfterWake;
+            }
             var actions = new List<TableTransactionAction> { new(TableTransactionActionType.UpdateMerge, update, entity.ETag) };
 
             // Moving until changes no count; an archived row was in neither count.

@@ -174,8 +174,13 @@ public sealed class EventPublisher(
     /// Publishes an event raised by the application itself (a file upload, an admin-role change) through the same queue
     /// and processor as producer events. Returns the event id.
     /// </summary>
+    public Task<string> PublishInternalAsync(
+        string tenantId, string actorId, string type, IReadOnlyList<string> userIds, object? data, CancellationToken cancellationToken) =>
+        PublishInternalAsync(tenantId, actorId, type, userIds, data, null, cancellationToken);
+
+    /// <summary>As above, with <paramref name="priority"/> (a wire name: low, normal, high, critical) instead of the template's.</summary>
     public async Task<string> PublishInternalAsync(
-        string tenantId, string actorId, string type, IReadOnlyList<string> userIds, object? data, CancellationToken cancellationToken)
+        string tenantId, string actorId, string type, IReadOnlyList<string> userIds, object? data, string? priority, CancellationToken cancellationToken)
     {
         if (userIds.Count == 0)
         {
@@ -186,7 +191,7 @@ public sealed class EventPublisher(
             type,
             new PublishRecipients(userIds),
             data is null ? null : JsonSerializer.SerializeToElement(data, ApiJson.Options),
-            null,
+            priority,
             null,
             null);
         var envelope = Validate(new CallerPrincipal(actorId, tenantId, new HashSet<string>()), request, allowInternal: true);

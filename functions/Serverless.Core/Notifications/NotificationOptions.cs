@@ -33,4 +33,8 @@ public sealed class NotificationOptions
     /// </summary>
     [Range(0, 100)]
     public int DirectDeliveryMaxRecipients { get; set; } = 10;
+
+    /// <summary>Manual sends (POST /v1/notifications/test) one user may make per minute, per instance.</summary>
+    [Range(1, 1_000)]
+    public int ManualSendsPerUserPerMinute { get; set; } = 10;
 }

@@ -59,6 +59,19 @@ public sealed class BenchmarkSmokeTests
             Assert.True(reads.TenthPageP50Ms > 0 && reads.TenthPageP99Ms >= reads.TenthPageP50Ms);
             Assert.True(reads.TableRequestsPerFirstPage >= 1 && reads.TableRequestsPerTenthPage >= 1);
 
+            // q and order=unread_first on the same inbox: the pages hold what the seed put there.
+            var lists = Assert.IsType<InboxListResult>(reads.Lists);
+            Assert.Equal(20, lists.SearchCommonWord.Items);
+            Assert.True(lists.SearchCommonWord.HasNextCursor);
+            Assert.Equal(1, lists.SearchRareWord.Items); // row 0 of 200
+            Assert.False(lists.SearchRareWord.HasNextCursor);
+            Assert.Equal(20, lists.UnreadFirstFirstPage.Items);
+            Assert.Equal(20, lists.UnreadFirstTenthPage.Items);
+            foreach (var figure in new[] { lists.SearchCommonWord, lists.SearchRareWord, lists.UnreadFirstFirstPage, lists.UnreadFirstTenthPage })
+            {
+                Assert.True(figure.P50Ms > 0 && figure.P95Ms >= figure.P50Ms && figure.TableRequestsPerPage >= 2, figure.ToString());
+            }
+
             var chat = Assert.IsType<RoomChatResult>(report.RoomChat);
             Assert.Equal(10 * 10, chat.LatencySamples);
             Assert.Equal(0, chat.LatencyMissing);

@@ -26,6 +26,7 @@ public sealed class RoomHardeningTests(AzuriteFixture azurite) : IAsyncLifetime
     [InlineData("user.admin_change")]
     [InlineData("user.role_change")]
     [InlineData("document.uploaded")]
+    [InlineData("manual.message")]
     public async Task A_producer_cannot_publish_a_type_the_product_raises_itself(string type)
     {
         var tenant = NewTenant();

@@ -223,6 +223,27 @@ public sealed class InboxSnoozeTests(AzuriteFixture azurite, ITestOutputHelper o
     }
 
     [Fact]
+    public async Task An_item_snoozed_past_its_TTL_lives_until_a_day_after_it_wakes_instead_of_vanishing_while_snoozed()
+    {
+        var (tenant, user) = NewUser();
+        await InboxSeed.WriteAsync(Inbox, tenant, user, 1); // expires in 7 days
+        using var api = _host.ClientFor(user, tenant);
+        var until = _clock.GetUtcNow().AddDays(10);
+        await Snooze(api, 1, until);
+        var expiresAt = (await api.GetAsync("api/v1/notifications/1").ExpectJsonAsync()).GetProperty("expiresAt").GetDateTimeOffset();
+        Assert.InRange(expiresAt - (until + InboxStore.SnoozedLifetimeAfterWake), TimeSpan.FromMilliseconds(-1), TimeSpan.FromMilliseconds(1));
+
+        // Past the original TTL the cleanup timer leaves it; at until it wakes.
+        _clock.Advance(TimeSpan.FromDays(8));
+        await _host.Services.GetRequiredService<InboxCleanup>().RunAsync(default);
+        Assert.Equal(new long[] { 1 }, await Seqs(api, "api/v1/notifications?snoozed=true"));
+        _clock.Advance(TimeSpan.FromDays(2).Add(TimeSpan.FromMinutes(1)));
+        Assert.Equal(1, (await RunWakeUpAsync()).Woken);
+        Assert.Equal(new long[] { 1 }, await Seqs(api, "api/v1/notifications"));
+        Assert.Equal(1, await UnreadCount(api));
+    }
+
+    [Fact]
     public async Task Snoozing_again_moves_the_time_so_the_old_entry_turns_stale_and_the_item_does_not_wake_early()
     {
         var (tenant, user) = NewUser();
@@ -464,13 +485,15 @@ public sealed class InboxSnoozeTests(AzuriteFixture azurite, ITestOutputHelper o
         var (tenant, user) = NewUser();
         await SeedUnseenAsync(tenant, user, 3);
         var pk = InboxKeys.Partition(tenant, user);
+        using var api = _host.ClientFor(user, tenant);
+        await Snooze(api, 1, _clock.GetUtcNow().AddMinutes(10));
+
+        // Snoozing pushes a TTL out past the wake-up; expiring rows are made by hand here, snoozed one included.
         foreach (var seq in new[] { 1L, 2L })
         {
             await Inbox.UpdateEntityAsync(new TableEntity(pk, InboxKeys.NotificationRowKey(seq)) { ["ExpiresAt"] = _clock.GetUtcNow().AddMinutes(2) }, Azure.ETag.All, TableUpdateMode.Merge);
         }
 
-        using var api = _host.ClientFor(user, tenant);
-        await Snooze(api, 1, _clock.GetUtcNow().AddMinutes(10));
         Assert.Equal(2, await UnreadCount(api));
         Assert.Equal(2, await UnseenCount(api));
 

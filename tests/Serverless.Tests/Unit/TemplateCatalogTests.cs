@@ -9,7 +9,7 @@ public sealed class TemplateCatalogTests
     {
         "task.assigned", "task.completed", "task.overdue", "note.mentioned", "document.uploaded", "document.expiring",
         "meeting.reminder", "report.generated", "system.announcement", "organisation.assigned", "organisation.updated",
-        "mandat.created", "mandat.status_changed", "mandat.overdue", "pipeline.stage_changed", "user.role_change", "user.admin_change",
+        "mandat.created", "mandat.status_changed", "mandat.overdue", "pipeline.stage_changed", "user.role_change", "user.admin_change", "manual.message",
     };
 
     [Theory]
