@@ -55,10 +55,10 @@ public sealed class WebAppBrowserTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task AnArchivedItemLeavesTheInboxShowsInArchivedAndASecondTabFollowsLive() => await RunAsync("archive");
 
-    [Fact(Skip = "until inbox-search is merged")]
+    [Fact]
     public async Task SearchFindsAnItemByAnAccentedWordTypedWithoutAccents() => await RunAsync("search");
 
-    [Fact(Skip = "until inbox-search is merged")]
+    [Fact]
     public async Task UnreadFirstListsUnreadItemsBeforeReadOnes() => await RunAsync("unreadFirst");
 
     [Fact]
@@ -97,7 +97,7 @@ public sealed class WebAppBrowserTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Contains(steps, s => s.TryGetProperty("step", out var step) && step.GetString() == "woken");
     }
 
-    [Fact(Skip = "until inbox-bulk is merged")]
+    [Fact]
     public async Task ArchiveAllOfAFilterAfterConfirmingLeavesTheOtherItemsAndDeleteAllEmptiesArchived() => await RunAsync("bulk");
 
     [Fact]
