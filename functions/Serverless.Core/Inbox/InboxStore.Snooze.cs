@@ -85,27 +85,14 @@ public sealed partial class InboxStore
             {
                 update["ExpiresAt"] = until + SnoozedLifetimeAfterWake;
             }
-            var actions = new List<TableTransactionAction> { new(TableTransactionActionType.UpdateMerge, update, entity.ETag) };
-
             // Moving until changes no count; an archived row was in neither count.
             var next = wasSnoozed || entity.GetBoolean("Archived") == true
                 ? counter
                 : counter.LeaveUnseen([seq]) with { Unread = entity.GetBoolean("IsRead") != true ? Math.Max(0, counter.Unread - 1) : counter.Unread };
-            if (next != counter)
-            {
-                actions.Add(new(TableTransactionActionType.UpdateMerge, CounterUpdate(pk, next), counter.ETag ?? ETag.All));
-            }
-
             try
             {
-                var etags = await _table.SubmitValidatedTransactionAsync(actions, cancellationToken);
-                if (actions.Count > 1)
-                {
-                    next = next with { ETag = etags[^1] };
-                    Remember(pk, next);
-                }
-
-                return (true, true, actions.Count > 1, next);
+                var (_, countChanged, after) = await CommitRowChangeAsync(pk, new(TableTransactionActionType.UpdateMerge, update, entity.ETag), counter, next, cancellationToken);
+                return (true, true, countChanged, after);
             }
             catch (RequestFailedException ex) when (ex.Status is 412 or 404)
             {
@@ -139,7 +126,6 @@ public sealed partial class InboxStore
             }
 
             var update = new TableEntity(pk, entity.RowKey) { ["Snoozed"] = false };
-            var actions = new List<TableTransactionAction> { new(TableTransactionActionType.UpdateMerge, update, entity.ETag) };
             var next = entity.GetBoolean("Archived") == true
                 ? counter
                 : counter with
@@ -147,26 +133,15 @@ public sealed partial class InboxStore
                     Unread = entity.GetBoolean("IsRead") != true ? counter.Unread + 1 : counter.Unread,
                     Unseen = counter.IsUnseen(seq) ? counter.Unseen + 1 : counter.Unseen,
                 };
-            if (next != counter)
-            {
-                actions.Add(new(TableTransactionActionType.UpdateMerge, CounterUpdate(pk, next), counter.ETag ?? ETag.All));
-            }
-
             try
             {
-                var etags = await _table.SubmitValidatedTransactionAsync(actions, cancellationToken);
-                if (actions.Count > 1)
-                {
-                    next = next with { ETag = etags[^1] };
-                    Remember(pk, next);
-                }
-
+                var (_, countChanged, after) = await CommitRowChangeAsync(pk, new(TableTransactionActionType.UpdateMerge, update, entity.ETag), counter, next, cancellationToken);
                 if (entity.GetDateTimeOffset("SnoozedUntil") is { } until)
                 {
                     await DeleteSnoozeEntryAsync(tenantId, userId, seq, until, cancellationToken);
                 }
 
-                return (true, true, actions.Count > 1, next);
+                return (true, true, countChanged, after);
             }
             catch (RequestFailedException ex) when (ex.Status is 412 or 404)
             {
@@ -216,23 +191,11 @@ public sealed partial class InboxStore
             row["WokenAt"] = InboxSnoozeIndex.Normalize(now);
             var counted = entity.GetBoolean("Archived") != true;
             var next = counted ? counter.WakeUnseen(seq) with { Unread = counter.Unread + 1 } : counter;
-            var actions = new List<TableTransactionAction> { new(TableTransactionActionType.UpdateReplace, row, entity.ETag) };
-            if (next != counter)
-            {
-                actions.Add(new(TableTransactionActionType.UpdateMerge, CounterUpdate(pk, next), counter.ETag ?? ETag.All));
-            }
-
             try
             {
-                var etags = await _table.SubmitValidatedTransactionAsync(actions, cancellationToken);
-                row.ETag = etags[0];
-                if (actions.Count > 1)
-                {
-                    next = next with { ETag = etags[^1] };
-                    Remember(pk, next);
-                }
-
-                return new WakeResult(WakeOutcome.Woken, InboxItem.FromEntity(row), next, counted);
+                var (rowETag, _, after) = await CommitRowChangeAsync(pk, new(TableTransactionActionType.UpdateReplace, row, entity.ETag), counter, next, cancellationToken);
+                row.ETag = rowETag;
+                return new WakeResult(WakeOutcome.Woken, InboxItem.FromEntity(row), after, counted);
             }
             catch (RequestFailedException ex) when (ex.Status is 412 or 404)
             {

@@ -497,22 +497,10 @@ public sealed partial class InboxStore
             {
                 Unread = wasUnread ? Math.Max(0, counter.Unread - 1) : counter.Unread,
             };
-            var actions = new List<TableTransactionAction> { new(TableTransactionActionType.Delete, entity, entity.ETag) };
-            if (wasUnread || wasUnseen)
-            {
-                actions.Add(new(TableTransactionActionType.UpdateMerge, CounterUpdate(pk, next), counter.ETag ?? ETag.All));
-            }
-
             try
             {
-                var etags = await _table.SubmitValidatedTransactionAsync(actions, cancellationToken);
-                if (actions.Count > 1)
-                {
-                    next = next with { ETag = etags[^1] };
-                    Remember(pk, next);
-                }
-
-                return (true, next);
+                var (_, _, after) = await CommitRowChangeAsync(pk, new(TableTransactionActionType.Delete, entity, entity.ETag), counter, next, cancellationToken);
+                return (true, after);
             }
             catch (RequestFailedException ex) when (ex.Status is 412 or 404)
             {
@@ -550,7 +538,6 @@ public sealed partial class InboxStore
                 update["ArchivedAt"] = _time.GetUtcNow();
             }
 
-            var actions = new List<TableTransactionAction> { new(TableTransactionActionType.UpdateMerge, update, entity.ETag) };
             var unread = entity.GetBoolean("IsRead") != true;
 
             // A snoozed row is in neither count, archived or not. Archiving a woken one also takes it off the woken list,
@@ -558,27 +545,37 @@ public sealed partial class InboxStore
             var next = entity.GetBoolean("Snoozed") == true ? counter
                 : archived ? counter.LeaveUnseen([seq]) with { Unread = unread ? Math.Max(0, counter.Unread - 1) : counter.Unread }
                 : counter with { Unread = unread ? counter.Unread + 1 : counter.Unread, Unseen = counter.IsUnseen(seq) ? counter.Unseen + 1 : counter.Unseen };
-            if (next != counter)
-            {
-                actions.Add(new(TableTransactionActionType.UpdateMerge, CounterUpdate(pk, next), counter.ETag ?? ETag.All));
-            }
-
             try
             {
-                var etags = await _table.SubmitValidatedTransactionAsync(actions, cancellationToken);
-                if (actions.Count > 1)
-                {
-                    next = next with { ETag = etags[^1] };
-                    Remember(pk, next);
-                }
-
-                return (true, true, actions.Count > 1, next);
+                var (_, countChanged, after) = await CommitRowChangeAsync(pk, new(TableTransactionActionType.UpdateMerge, update, entity.ETag), counter, next, cancellationToken);
+                return (true, true, countChanged, after);
             }
             catch (RequestFailedException ex) when (ex.Status is 412 or 404)
             {
                 await ConflictAsync(pk, ex, attempt, cancellationToken);
             }
         }
+    }
+
+    /// <summary>
+    /// Commits one row change and, when the counts move, the counter with it: one entity group transaction, the row under
+    /// its ETag and the counter under its own, so a row's state and the counts never drift apart. A lost race throws the
+    /// service's 404/412 for the caller's <see cref="ConflictAsync"/> retry.
+    /// </summary>
+    private async Task<(ETag RowETag, bool CountChanged, InboxCounter Counter)> CommitRowChangeAsync(
+        string pk, TableTransactionAction rowChange, InboxCounter counter, InboxCounter next, CancellationToken cancellationToken)
+    {
+        if (next == counter)
+        {
+            var etag = (await _table.SubmitValidatedTransactionAsync([rowChange], cancellationToken))[0];
+            return (etag, false, counter);
+        }
+
+        var etags = await _table.SubmitValidatedTransactionAsync(
+            [rowChange, new(TableTransactionActionType.UpdateMerge, CounterUpdate(pk, next), counter.ETag ?? ETag.All)], cancellationToken);
+        next = next with { ETag = etags[1] };
+        Remember(pk, next);
+        return (etags[0], true, next);
     }
 
     /// <summary>
