@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
 import { api } from "./lib/api";
 import { getSession, onSessionChange, signOut, type Session } from "./lib/auth";
-import { InboxStore, type Notification } from "./lib/inbox";
+import { InboxStore, type CountsChanged, type Notification, type NotificationsUpdated } from "./lib/inbox";
 import { Realtime } from "./lib/realtime";
 import { navigate, usePath } from "./lib/router";
 import { ServicesContext, type Services } from "./lib/services";
@@ -42,6 +42,8 @@ function SignedIn({ session }: { session: Session }) {
       realtime.on<Notification>("notificationCreated", (n) => inbox.onCreated(n)),
       realtime.on<{ unreadCount: number; seq: number }>("unreadCountChanged", (m) => inbox.onUnreadCount(m)),
       realtime.on<{ ids: string[]; unreadCount: number; seq: number }>("notificationsRead", (m) => inbox.onRead(m)),
+      realtime.on<CountsChanged>("countsChanged", (m) => inbox.onCounts(m)),
+      realtime.on<NotificationsUpdated>("notificationsUpdated", (m) => inbox.onUpdated(m)),
       // After a reconnect (or a first connect that raced the first page), read what was missed.
       realtime.onConnected(() => {
         if (inbox.getState().loaded) void inbox.recover();
@@ -60,6 +62,8 @@ function SignedIn({ session }: { session: Session }) {
 
   useEffect(() => {
     if (!centerOpen) return;
+    // Opening the bell sees what it shows: the badge (unseen) clears, unread stays.
+    services.inbox.markSeen().catch(() => undefined); // the badge comes back on failure; the next opening tries again
     panel.current?.querySelector<HTMLElement>("h2")?.focus();
     const onKey = (e: KeyboardEvent) => {
       if (e.key !== "Escape") return;
@@ -68,7 +72,7 @@ function SignedIn({ session }: { session: Session }) {
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [centerOpen]);
+  }, [centerOpen, services]);
 
   const roomMatch = /^\/rooms\/([^/]+)$/.exec(path);
   const link = (to: string, label: string) => (

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Serverless.Core.Auth;
 using Serverless.Tests.Infrastructure;
 
@@ -49,13 +50,66 @@ public sealed class WebAppBrowserTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task PreferencesSavedInTheAppAreThereAfterAReload() => await RunAsync("preferences");
 
     [Fact]
+    public async Task OpeningTheBellClearsTheBadgeInEveryTabAndAfterAReloadWhileTheItemsStayUnread() => await RunAsync("seen");
+
+    [Fact]
+    public async Task AnArchivedItemLeavesTheInboxShowsInArchivedAndASecondTabFollowsLive() => await RunAsync("archive");
+
+    [Fact]
+    public async Task SearchFindsAnItemByAnAccentedWordTypedWithoutAccents() => await RunAsync("search");
+
+    [Fact]
+    public async Task UnreadFirstListsUnreadItemsBeforeReadOnes() => await RunAsync("unreadFirst");
+
+    [Fact]
+    public async Task ASnoozedItemLeavesTheInboxShowsInSnoozedAndUnsnoozeBringsItBack() => await RunAsync("snooze");
+
+    /// <summary>
+    /// The wake-up for real: the scenario snoozes an item for an hour in the open tab; this test moves the host's clock
+    /// past it and runs the wake-up the minute timer runs; the item comes back at the top of the Inbox, unread.
+    /// </summary>
+    [Fact]
+    public async Task ASnoozedItemWakingUpComesBackAtTheTopOfTheOpenInboxUnreadAndCounted()
+    {
+        var clock = new ManualClock(DateTimeOffset.UtcNow);
+        await using var host = await TestHost.StartAsync(azurite, configureServices: s => ManualClock.Use(s, clock));
+        var tenant = RoomTestFilesTenant();
+        var user = "u" + Guid.NewGuid().ToString("N")[..10];
+        var scenario = RunAsync("wake", host: host, tenant: tenant, user: user);
+
+        using var api = host.ClientFor(user, tenant);
+        var snoozed = false;
+        for (var started = DateTime.UtcNow; !snoozed && DateTime.UtcNow - started < TimeSpan.FromSeconds(60) && !scenario.IsCompleted; await Task.Delay(200))
+        {
+            using var response = await api.GetAsync("api/v1/notifications?snoozed=true");
+            snoozed = response.IsSuccessStatusCode && JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("items").GetArrayLength() == 1;
+        }
+
+        Assert.True(snoozed || scenario.IsCompleted, "the scenario never snoozed the item");
+        if (snoozed)
+        {
+            clock.Advance(TimeSpan.FromMinutes(62));
+            var run = await host.Services.GetRequiredService<Serverless.Core.Inbox.SnoozeWakeUp>().RunAsync(default);
+            Assert.True(run.Woken >= 1, $"woke {run.Woken}");
+        }
+
+        var steps = await scenario;
+        Assert.Contains(steps, s => s.TryGetProperty("step", out var step) && step.GetString() == "woken");
+    }
+
+    [Fact]
+    public async Task ArchiveAllOfAFilterAfterConfirmingLeavesTheOtherItemsAndDeleteAllEmptiesArchived() => await RunAsync("bulk");
+
+    [Fact]
     public async Task ThePagesRenderForTheScreenshots()
     {
-        var dir = Path.Combine(Path.GetTempPath(), "webapp-shots-" + Guid.NewGuid().ToString("N"));
+        // WEBAPP_SCREENSHOT_DIR=docs keeps the pictures (that is how docs/*.png are made); otherwise a temporary folder.
+        var keep = Environment.GetEnvironmentVariable("WEBAPP_SCREENSHOT_DIR") is { Length: > 0 } kept ? Path.GetFullPath(kept, NodeScript.RepositoryRoot) : null;
+        var dir = keep ?? Path.Combine(Path.GetTempPath(), "webapp-shots-" + Guid.NewGuid().ToString("N"));
         try
         {
             await RunAsync("screenshots", dir);
-            foreach (var name in new[] { "notification-center.png", "room.png", "notification-center-phone.png" })
+            foreach (var name in new[] { "notification-center.png", "notification-center-snoozed.png", "room.png", "notification-center-phone.png" })
             {
                 var bytes = await File.ReadAllBytesAsync(Path.Combine(dir, name));
                 Assert.True(bytes.Length > 5_000, $"{name} is {bytes.Length} bytes");
@@ -64,7 +118,7 @@ public sealed class WebAppBrowserTests(AzuriteFixture azurite) : IAsyncLifetime
         }
         finally
         {
-            if (Directory.Exists(dir))
+            if (keep is null && Directory.Exists(dir))
             {
                 Directory.Delete(dir, recursive: true);
             }
@@ -107,16 +161,18 @@ public sealed class WebAppBrowserTests(AzuriteFixture azurite) : IAsyncLifetime
         }
     }
 
-    private async Task<List<JsonElement>> RunAsync(string scenario, string? screenshotDir = null)
+    private async Task<List<JsonElement>> RunAsync(string scenario, string? screenshotDir = null, TestHost? host = null, string? tenant = null, string? user = null)
     {
         await EnsureChromiumAsync();
         Assert.True(File.Exists(ChromiumPath), $"Chromium is not at {ChromiumPath} and could not be installed: apt-get install -y chromium (.ci/run does it when missing).");
-        var tenant = RoomTestFilesTenant();
+        host ??= _host;
+        tenant ??= RoomTestFilesTenant();
         var arguments = JsonSerializer.Serialize(new
         {
-            baseUrl = _host.BaseAddress.ToString(),
+            baseUrl = host.BaseAddress.ToString(),
             tenant,
-            publishToken = _host.Token("svc", tenant, Roles.Publish),
+            user,
+            publishToken = host.Token("svc", tenant, Roles.Publish),
             chromium = ChromiumPath,
             screenshotDir,
         });

@@ -88,6 +88,47 @@ async function expectBadge(page, text, timeout = 5_000) {
   });
 }
 
+/** The unread count (the center's header; the badge shows unseen since issue 16). */
+async function expectUnread(page, count, timeout = 5_000) {
+  await page.locator(`[data-testid="unread-count"][data-count="${count}"]`).waitFor({ state: "attached", timeout }).catch(async () => {
+    throw new Error(`unread expected ${count}, shows ${await page.getByTestId("unread-count").textContent()}`);
+  });
+}
+
+/** A second tab in the same profile (already signed in), connected. */
+async function secondTab(context, errors) {
+  const two = watch(await context.newPage(), errors, "tab2");
+  await two.goto(base + "/");
+  await two.locator('[data-testid="connection-status"][data-state="connected"]').waitFor({ timeout: 10_000 });
+  return two;
+}
+
+async function openCenter(page) {
+  await page.getByTestId("bell").click();
+  await page.locator("#center-title").waitFor();
+}
+
+/** Switches the center's view and waits for its first page. */
+async function showView(page, view) {
+  await page.getByTestId(`view-${view.replace("_", "-")}`).click();
+  await page.locator(`[data-testid="notification-list"][data-view="${view}"][aria-busy="false"]`).waitFor();
+}
+
+const item = (page, title) => page.locator('[data-testid="notification-item"]', { hasText: title });
+const titles = (page) => page.$$eval('[data-testid="notification-item"] .title', (els) => els.map((e) => e.textContent));
+
+/** Waits until the shown titles satisfy a predicate (the list is live). */
+async function waitForTitles(page, predicate, description, timeout = 5_000) {
+  const started = Date.now();
+  let shown = [];
+  while (Date.now() - started < timeout) {
+    shown = await titles(page);
+    if (predicate(shown)) return shown;
+    await page.waitForTimeout(100);
+  }
+  throw new Error(`${description}; shown: ${JSON.stringify(shown)}`);
+}
+
 async function seqs(page) {
   return page.$$eval('[data-testid="notification-item"]', (els) => els.map((e) => Number(e.getAttribute("data-seq"))));
 }
@@ -163,9 +204,12 @@ const scenarios = {
       await page.keyboard.press("Escape");
       await page.locator("#center-title").waitFor({ state: "hidden" });
       assert(await page.evaluate(() => document.activeElement?.getAttribute("data-testid") === "bell"), "focus returns to the bell");
-      assert((await page.getByTestId("bell").getAttribute("aria-label")) === "Notifications, 1 unread", "the bell's label says the count");
+      assert((await page.getByTestId("bell").getAttribute("aria-label")) === "Notifications, 1 new, 1 unread", "the bell's label says the counts");
       await page.keyboard.press("Enter");
       await page.locator("#center-title").waitFor();
+      // Opening the bell sees what arrived: the badge clears, the item stays unread.
+      await expectBadge(page, "0");
+      await expectUnread(page, 1);
       log({ step: "keyboard" });
     } finally {
       await close();
@@ -190,14 +234,14 @@ const scenarios = {
       await one.getByTestId("bell").click();
       await items(one).nth(2).waitFor();
       await items(one).first().getByTestId("notification-mark-read").click();
-      await expectBadge(two, "2");
-      await expectBadge(one, "2");
+      await expectUnread(two, 2);
+      await expectUnread(one, 2);
       await two.getByTestId("bell").click();
       await items(two).nth(2).waitFor();
       await two.locator('[data-testid="notification-item"][data-read="true"]').waitFor();
       await two.getByTestId("mark-all-read").click();
-      await expectBadge(one, "0");
-      await expectBadge(two, "0");
+      await expectUnread(one, 0);
+      await expectUnread(two, 0);
       await one.waitForFunction(() => [...document.querySelectorAll('[data-testid="notification-item"]')].every((e) => e.getAttribute("data-read") === "true"));
       await items(one).first().getByTestId("notification-delete").click();
       await one.waitForFunction(() => document.querySelectorAll('[data-testid="notification-item"]').length === 2);
@@ -319,7 +363,8 @@ const scenarios = {
       await a.getByLabel("Delivery of report.generated").selectOption("off");
       await a.getByLabel("Hold email and push back (never critical)").check();
       await a.getByRole("button", { name: "Save preferences" }).click();
-      await a.getByRole("status").waitFor({ timeout: 5_000 });
+      // The connection state is a status too: wait for the one that says the save happened.
+      await a.getByRole("status").filter({ hasText: "Saved" }).waitFor({ timeout: 5_000 });
       await a.reload();
       // The form renders the defaults first and the stored document when GET /preferences answers: wait for that.
       let delivery = "";
@@ -332,6 +377,244 @@ const scenarios = {
       log({ step: "preferences" });
     } finally {
       await alice.close();
+    }
+  },
+
+  /** Issue 16: opening the bell clears the badge (seen) in this tab, in a second tab and after a reload; unread stays. */
+  async seen(errors) {
+    const { context, close } = await launch();
+    try {
+      const user = unique("u");
+      const one = watch(await context.newPage(), errors, "tab1");
+      await signIn(one, user);
+      const two = await secondTab(context, errors);
+      await publish(user, "Seen one");
+      await publish(user, "Seen two");
+      await expectBadge(one, "2");
+      await expectBadge(two, "2");
+      await openCenter(one);
+      await expectBadge(one, "0");
+      await expectBadge(two, "0"); // countsChanged reaches the other tab
+      await expectUnread(one, 2);
+      await expectUnread(two, 2);
+      await publish(user, "Seen three");
+      await expectBadge(two, "1");
+      await one.reload();
+      await one.locator('[data-testid="connection-status"][data-state="connected"]').waitFor({ timeout: 10_000 });
+      await expectBadge(one, "1"); // the server kept the watermark
+      log({ step: "seen" });
+    } finally {
+      await close();
+    }
+  },
+
+  /** Issue 16: archive leaves the Inbox and shows in Archived; a second tab follows live in both views; unarchive brings it back. */
+  async archive(errors) {
+    const { context, close } = await launch();
+    try {
+      const user = unique("u");
+      const one = watch(await context.newPage(), errors, "tab1");
+      await signIn(one, user);
+      const two = await secondTab(context, errors);
+      await publish(user, "Keep this");
+      await publish(user, "Archive me");
+      await openCenter(one);
+      await openCenter(two);
+      await items(one).nth(1).waitFor();
+      await items(two).nth(1).waitFor();
+      // By keyboard: the action is a real button.
+      await item(one, "Archive me").getByTestId("notification-archive").focus();
+      await one.keyboard.press("Enter");
+      await item(one, "Archive me").waitFor({ state: "detached", timeout: 1_000 }); // at once, before the API answers
+      await item(two, "Archive me").waitFor({ state: "detached" }); // live in the other tab
+      await expectUnread(one, 1);
+      await expectUnread(two, 1);
+      await showView(one, "archived");
+      const archived = item(one, "Archive me");
+      await archived.waitFor();
+      assert((await archived.getAttribute("data-archived")) === "true", "archived flag");
+      assert(/Archived/.test(await archived.getByTestId("notification-state").textContent()), "the item says it is archived");
+      assert((await items(one).count()) === 1, "only the archived item is in Archived");
+      log({ step: "archived" });
+
+      // The other tab shows Archived; this one archives from its Inbox: it appears there live.
+      await showView(two, "archived");
+      await item(two, "Archive me").waitFor();
+      await showView(one, "inbox");
+      await item(one, "Keep this").getByTestId("notification-archive").click();
+      await item(two, "Keep this").waitFor();
+      // Unarchive in the other tab: back in this tab's Inbox, counted unread again.
+      await item(two, "Archive me").getByTestId("notification-unarchive").click();
+      await item(two, "Archive me").waitFor({ state: "detached" });
+      await item(one, "Archive me").waitFor();
+      await expectUnread(one, 1);
+      log({ step: "live" });
+    } finally {
+      await close();
+    }
+  },
+
+  /** Issue 16: search by an accented word typed without accents and in capitals; clearing shows everything again. */
+  async search(errors) {
+    const { context, close } = await launch();
+    try {
+      const user = unique("u");
+      const page = watch(await context.newPage(), errors, "tab");
+      await signIn(page, user);
+      await publish(user, "Réunion du comité");
+      await publish(user, "Budget review");
+      await publish(user, "Reunion photos");
+      await openCenter(page);
+      await items(page).nth(2).waitFor();
+      const searched = page.waitForResponse((r) => r.url().includes("q=REUNION+comite") && r.status() === 200);
+      await page.getByTestId("notification-search").fill("REUNION comite");
+      const answer = await (await searched).json();
+      assert(answer.items.length === 1 && answer.items[0].title === "New task: Réunion du comité", `the API found ${JSON.stringify(answer.items.map((i) => i.title))}`);
+      await waitForTitles(page, (t) => t.length === 1 && t[0] === "New task: Réunion du comité", "only the accented item matches");
+      await page.getByTestId("notification-search").fill("réunion");
+      await waitForTitles(page, (t) => t.length === 2 && t.every((x) => /R[ée]union/.test(x)), "both reunions match 'réunion'");
+      await page.getByRole("button", { name: "Clear search" }).click();
+      await waitForTitles(page, (t) => t.length === 3, "everything is back after clearing");
+      log({ step: "search" });
+    } finally {
+      await close();
+    }
+  },
+
+  /** Issue 16: Unread first lists unread newest first, then read newest first (the API's order, and the page's). */
+  async unreadFirst(errors) {
+    const { context, close } = await launch();
+    try {
+      const user = unique("u");
+      const page = watch(await context.newPage(), errors, "tab");
+      await signIn(page, user);
+      for (const title of ["Oldest", "Middle", "Newest"]) await publish(user, title);
+      await openCenter(page);
+      await items(page).nth(2).waitFor();
+      // The list shows read at once; the unread-first list is asked once the API has it.
+      const marked = page.waitForResponse((r) => r.url().endsWith("/read") && r.status() === 204);
+      await item(page, "Newest").getByTestId("notification-mark-read").click();
+      await marked;
+      const listed = page.waitForResponse((r) => r.url().includes("order=unread_first") && r.status() === 200);
+      await showView(page, "unread_first");
+      const answer = await (await listed).json();
+      const expected = ["New task: Middle", "New task: Oldest", "New task: Newest"];
+      assert(JSON.stringify(answer.items.map((i) => i.title)) === JSON.stringify(expected), `the API's order: ${answer.items.map((i) => i.title)}`);
+      await waitForTitles(page, (t) => JSON.stringify(t) === JSON.stringify(expected), "unread first, then read");
+      await showView(page, "inbox");
+      const newest = ["New task: Newest", "New task: Middle", "New task: Oldest"];
+      await waitForTitles(page, (t) => JSON.stringify(t) === JSON.stringify(newest), "newest first again");
+      log({ step: "unreadFirst" });
+    } finally {
+      await close();
+    }
+  },
+
+  /** Issue 16: snooze for an hour leaves the Inbox, shows in Snoozed with its time; unsnooze brings it back (waking needs the timer). */
+  async snooze(errors) {
+    const { context, close } = await launch();
+    try {
+      const user = unique("u");
+      const page = watch(await context.newPage(), errors, "tab");
+      await signIn(page, user);
+      await publish(user, "Stay here");
+      await publish(user, "Snooze me");
+      await openCenter(page);
+      await items(page).nth(1).waitFor();
+      await item(page, "Snooze me").getByTestId("notification-snooze").click();
+      const sent = page.waitForRequest((r) => r.url().endsWith("/snooze") && r.method() === "POST");
+      const before = Date.now();
+      await item(page, "Snooze me").locator('[data-testid="snooze-option"][data-preset="hour"]').click();
+      const until = Date.parse(JSON.parse((await sent).postData()).until);
+      assert(Math.abs(until - before - 3600_000) < 5_000, `snoozed until ${new Date(until).toISOString()}, not in an hour`);
+      await item(page, "Snooze me").waitFor({ state: "detached" });
+      await expectUnread(page, 1);
+      await showView(page, "snoozed");
+      const snoozed = item(page, "Snooze me");
+      await snoozed.waitFor();
+      assert((await snoozed.getAttribute("data-snoozed")) === "true", "snoozed flag from the API");
+      assert(/^Snoozed until /.test(await snoozed.getByTestId("notification-state").textContent()), "the item says until when");
+      assert((await items(page).count()) === 1, "only the snoozed item is in Snoozed");
+      log({ step: "snoozed" });
+      await snoozed.getByTestId("notification-unsnooze").click();
+      await snoozed.waitFor({ state: "detached" });
+      await showView(page, "inbox");
+      await item(page, "Snooze me").waitFor();
+      await expectUnread(page, 2);
+      log({ step: "unsnoozed" });
+    } finally {
+      await close();
+    }
+  },
+
+  /**
+   * Issue 16: snooze for an hour, then wait in the open Inbox while the C# test moves the host's clock and runs the
+   * wake-up: the item comes back (notificationCreated with its old seq) at the top, unread, and the badge counts it.
+   */
+  async wake(errors) {
+    const { context, close } = await launch();
+    try {
+      const user = args.user;
+      const page = watch(await context.newPage(), errors, "tab");
+      await signIn(page, user);
+      await publish(user, "Wake me");
+      await publish(user, "Newer one");
+      await openCenter(page);
+      await items(page).nth(1).waitFor();
+      await expectBadge(page, "0");
+      await item(page, "Wake me").getByTestId("notification-snooze").click();
+      await item(page, "Wake me").locator('[data-testid="snooze-option"][data-preset="hour"]').click();
+      await item(page, "Wake me").waitFor({ state: "detached" });
+      await expectUnread(page, 1);
+      log({ step: "snoozed" });
+      await item(page, "Wake me").waitFor({ timeout: 60_000 });
+      const shown = await waitForTitles(page, (t) => t[0] === "New task: Wake me" && t.length === 2, "the woken item is at the top");
+      assert((await item(page, "Wake me").getAttribute("data-read")) === "false", "it is back as unread");
+      assert((await item(page, "Wake me").getAttribute("data-snoozed")) === "false", "it is no longer snoozed");
+      await expectUnread(page, 2);
+      await expectBadge(page, "1"); // woken items are unseen again
+      log({ step: "woken", shown });
+    } finally {
+      await close();
+    }
+  },
+
+  /** Issue 16: archive all of a filter (priority high) after confirming; the other items stay; the second tab follows; delete all archived. */
+  async bulk(errors) {
+    const { context, close } = await launch();
+    try {
+      const user = unique("u");
+      const one = watch(await context.newPage(), errors, "tab1");
+      await signIn(one, user);
+      const two = await secondTab(context, errors);
+      await publish(user, "Alarm one", "high");
+      await publish(user, "Weekly digest", "low");
+      await publish(user, "Alarm two", "high");
+      await openCenter(one);
+      await openCenter(two);
+      await items(one).nth(2).waitFor();
+      await items(two).nth(2).waitFor();
+      await one.getByTestId("filter-priority").selectOption("high");
+      await waitForTitles(one, (t) => t.length === 2 && t.every((x) => x.includes("Alarm")), "the filter shows the alarms");
+      await one.getByTestId("bulk-archive").click();
+      assert((await one.getByTestId("bulk-question").textContent()) === "Archive every notification matching high?", "the confirm step names the filter");
+      await one.getByTestId("bulk-confirm").click();
+      await one.locator('[role="status"]', { hasText: "Archived 2." }).waitFor();
+      assert((await items(one).count()) === 0, "nothing high is left in the Inbox");
+      await waitForTitles(two, (t) => t.length === 1 && t[0] === "New task: Weekly digest", "the other tab dropped the alarms");
+      await one.getByTestId("filter-priority").selectOption("");
+      await waitForTitles(one, (t) => t.length === 1 && t[0] === "New task: Weekly digest", "the digest stays");
+      await showView(one, "archived");
+      await waitForTitles(one, (t) => t.length === 2, "both alarms are archived");
+      await one.getByTestId("bulk-delete").click();
+      await one.getByTestId("bulk-confirm").click();
+      await one.locator('[role="status"]', { hasText: "Deleted 2." }).waitFor();
+      await showView(one, "inbox");
+      await waitForTitles(one, (t) => t.length === 1, "delete all archived left the Inbox alone");
+      await expectUnread(one, 1);
+      log({ step: "bulk" });
+    } finally {
+      await close();
     }
   },
 
@@ -358,6 +641,15 @@ const scenarios = {
       await items(a).nth(2).getByTestId("notification-mark-read").click();
       await a.waitForTimeout(300);
       await a.screenshot({ path: join(dir, "notification-center.png") });
+      // Issue 16: one snoozed until tomorrow, shown in the Snoozed view.
+      await item(a, "Quarterly review").getByTestId("notification-snooze").click();
+      await item(a, "Quarterly review").locator('[data-testid="snooze-option"][data-preset="tomorrow"]').click();
+      await item(a, "Quarterly review").waitFor({ state: "detached" });
+      await showView(a, "snoozed");
+      await item(a, "Quarterly review").getByTestId("notification-state").waitFor();
+      await a.waitForTimeout(300);
+      await a.screenshot({ path: join(dir, "notification-center-snoozed.png") });
+      await showView(a, "inbox");
       await a.getByTestId("bell").click();
       const roomUrl = await createRoomWith(a, "Line 4 incident", bobId, "EDITOR");
       await b.goto(roomUrl);
