@@ -46,7 +46,7 @@ function SignedIn({ session }: { session: Session }) {
       realtime.on<NotificationsUpdated>("notificationsUpdated", (m) => inbox.onUpdated(m)),
       // After a reconnect (or a first connect that raced the first page), read what was missed.
       realtime.onConnected(() => {
-        if (inbox.getState().loaded) void inbox.recover();
+        if (inbox.getState().loaded) void inbox.resync();
       }),
     ];
     window.__realtime = realtime;

@@ -309,6 +309,19 @@ describe("per-item states", () => {
     expect(store.getState().unreadCount).toBe(2);
   });
 
+  it("after a reconnect brings back an item that woke from a snooze meanwhile, at the top with the true counts", async () => {
+    const s = server([item(1), item(2, { isRead: true }), item(3)]);
+    const store = new InboxStore(s.fetcher);
+    await store.load();
+    await store.snooze("1", new Date(Date.now() + 3_600_000));
+    expect(seqs(store)).toEqual([3, 2]);
+    // While the tab was away the timer woke it: same seq, so afterSeq alone would never return it.
+    Object.assign(s.all.find((n) => n.id === "1")!, { snoozedUntil: null, isRead: false });
+    await store.resync();
+    expect(seqs(store)).toContain(1);
+    expect(store.getState().unreadCount).toBe(2);
+  });
+
   it("does not put back an item the server no longer has (404), and reads the true counts", async () => {
     const s = server([item(1), item(2)]);
     const store = new InboxStore(s.fetcher);

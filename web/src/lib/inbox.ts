@@ -560,6 +560,15 @@ export class InboxStore {
     return set.size > 0;
   }
 
+  /**
+   * After a (re)connect: what was delivered meanwhile (afterSeq), then the view's first page, because pushes missed while
+   * away also changed items this tab already had: a snoozed item woke up (it keeps its old seq), another tab archived one.
+   */
+  async resync(): Promise<void> {
+    await this.recover();
+    await this.refreshHead();
+  }
+
   /** Reads everything after lastSeq, oldest first, page by page; concurrent calls coalesce into one more pass. */
   recover(): Promise<void> {
     if (this.recovering) {
