@@ -39,6 +39,27 @@ public static class RequestBody
         return ParseJson<T>(bytes);
     }
 
+    /// <summary>
+    /// The body as a JSON document, for handlers that check each field's JSON type themselves (so a wrong type is a 400
+    /// naming the field rather than a deserializer's message): 400 INVALID_JSON when empty or not JSON.
+    /// </summary>
+    public static JsonDocument ParseDocument(byte[] bytes)
+    {
+        if (bytes.Length == 0)
+        {
+            throw ApiException.BadRequest("INVALID_JSON", "A JSON request body is required.");
+        }
+
+        try
+        {
+            return JsonDocument.Parse(bytes);
+        }
+        catch (JsonException)
+        {
+            throw ApiException.BadRequest("INVALID_JSON", "The request body is not valid JSON.");
+        }
+    }
+
     public static T ParseJson<T>(ReadOnlySpan<byte> bytes)
         where T : class
     {

@@ -70,22 +70,7 @@ public sealed partial class InboxApi
 
     internal static (InboxBulkAction Action, InboxFilter Filter) ParseBulkRequest(byte[] body)
     {
-        if (body.Length == 0)
-        {
-            throw ApiException.BadRequest("INVALID_JSON", "A JSON request body is required.");
-        }
-
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(body);
-        }
-        catch (JsonException)
-        {
-            throw ApiException.BadRequest("INVALID_JSON", "The request body is not valid JSON.");
-        }
-
-        using (document)
+        using (var document = RequestBody.ParseDocument(body))
         {
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)

@@ -47,22 +47,7 @@ public sealed class ManualSendApi(
     /// <summary>Explicit checks of every field's JSON type, so a wrong type is a 400 naming the field. Fields it does not know are ignored (the CRM client's own extras).</summary>
     internal static ManualSend Parse(byte[] body)
     {
-        if (body.Length == 0)
-        {
-            throw ApiException.BadRequest("INVALID_JSON", "A JSON request body is required.");
-        }
-
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(body);
-        }
-        catch (JsonException)
-        {
-            throw ApiException.BadRequest("INVALID_JSON", "The request body is not valid JSON.");
-        }
-
-        using (document)
+        using (var document = RequestBody.ParseDocument(body))
         {
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
