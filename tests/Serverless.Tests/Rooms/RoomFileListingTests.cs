@@ -101,6 +101,28 @@ public sealed class RoomFileListingTests(AzuriteFixture azurite) : IAsyncLifetim
         Assert.Equal([ids[2], ids[1]], await ListedAsync(owner, roomId));
     }
 
+    [Fact]
+    public async Task A_ready_file_written_before_the_listing_existed_is_listed_after_the_purge_timer_runs()
+    {
+        var tenant = NewTenant();
+        using var owner = _host.ClientFor("owner", tenant);
+        var roomId = await CreateRoomAsync(owner);
+        var legacy = NewFile(tenant, roomId, DateTimeOffset.UtcNow.AddMinutes(-5));
+
+        // A row as the store wrote it before: no Listed flag and no listing row.
+        await Files.Table.AddEntityAsync(new TableEntity(RoomFileStore.Partition(tenant, roomId), legacy.FileId)
+        {
+            ["TenantId"] = tenant, ["RoomId"] = roomId, ["Status"] = "ready", ["FileName"] = "old.png", ["Size"] = 10L, ["UploaderId"] = "owner",
+            ["CreatedAt"] = legacy.CreatedAt, ["UploadedAt"] = legacy.UploadedAt, ["IsDeleted"] = false, ["FileType"] = "image", ["MimeType"] = "image/png",
+        });
+        Assert.Empty(await ListedAsync(owner, roomId));
+
+        await _host.Services.GetRequiredService<RoomFilePurge>().RunAsync(default);
+
+        Assert.Equal([legacy.FileId], await ListedAsync(owner, roomId));
+        Assert.True((await Files.GetAsync(tenant, roomId, legacy.FileId, default))!.Listed);
+    }
+
     private static async Task<List<string>> ListedAsync(HttpClient client, string roomId) =>
         (await client.GetAsync($"api/v1/rooms/{roomId}/files").ExpectJsonAsync()).GetProperty("items").EnumerateArray()
             .Select(i => i.GetProperty("fileId").GetString()!).ToList();
