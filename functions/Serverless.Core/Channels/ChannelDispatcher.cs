@@ -38,7 +38,8 @@ public sealed class ChannelDispatcher(
     /// <summary>With no channel configured there is nothing to dispatch, and delivery costs nothing extra.</summary>
     public bool Active => Capabilities.Email || Capabilities.MobilePush;
 
-    public async Task EnqueueAsync(string tenantId, string userId, NewNotification notification, CancellationToken cancellationToken)
+    /// <param name="seq">The inbox seq when the caller's own delivery just wrote it (saves the dispatcher reading the marker); null after a redelivery.</param>
+    public async Task EnqueueAsync(string tenantId, string userId, NewNotification notification, long? seq, CancellationToken cancellationToken)
     {
         if (!Active)
         {
@@ -53,6 +54,7 @@ public sealed class ChannelDispatcher(
             Type = notification.Type,
             Priority = notification.Priority,
             Email = notification.RecipientEmails?.GetValueOrDefault(userId),
+            Seq = seq ?? 0,
         };
         await _dispatch.SendMessageAsync(message.Serialize(), cancellationToken: cancellationToken);
         activity.NotifyEnqueued(StorageNames.ChannelDispatchQueue);
@@ -61,18 +63,25 @@ public sealed class ChannelDispatcher(
     public async Task DispatchAsync(QueueMessageContext context, CancellationToken cancellationToken)
     {
         var message = ChannelMessage.Parse(context.Body);
-        var pk = InboxKeys.Partition(message.TenantId, message.UserId);
-        var marker = await inbox.Table.GetEntityOrDefaultAsync(pk, InboxKeys.MarkerRowKey(message.EventId), ["Seq"], cancellationToken);
-        if (marker?.GetInt64("Seq") is not { } seq)
+        var seq = message.Seq;
+        var item = seq > 0 ? await inbox.GetAsync(message.TenantId, message.UserId, seq, cancellationToken) : null;
+        if (item is null || item.EventId != message.EventId)
         {
-            logger.LogInformation("Event {EventId} is no longer in the recipient's inbox; no channel delivery", message.EventId);
-            return;
-        }
+            // No seq (a redelivered event) or not that event's row: the dedupe marker says where the event is.
+            var pk = InboxKeys.Partition(message.TenantId, message.UserId);
+            var marker = await inbox.Table.GetEntityOrDefaultAsync(pk, InboxKeys.MarkerRowKey(message.EventId), ["Seq"], cancellationToken);
+            if (marker?.GetInt64("Seq") is not { } markerSeq)
+            {
+                logger.LogInformation("Event {EventId} is no longer in the recipient's inbox; no channel delivery", message.EventId);
+                return;
+            }
 
-        var item = await inbox.GetAsync(message.TenantId, message.UserId, seq, cancellationToken);
-        if (item is null)
-        {
-            return; // Deleted or expired before the channels got to it.
+            seq = markerSeq;
+            item = await inbox.GetAsync(message.TenantId, message.UserId, seq, cancellationToken);
+            if (item is null)
+            {
+                return; // Deleted or expired before the channels got to it.
+            }
         }
 
         var wanted = await preferences.GetAsync(message.TenantId, message.UserId, cancellationToken);

@@ -131,8 +131,8 @@ public sealed class NotificationProcessor(
 
         // Email and push are owed once the rows exist: their dispatch messages are enqueued before the publish answers 202
         // (a failure here falls back to the queue, whose processor enqueues them again for recipients already delivered).
-        await Task.WhenAll(envelope.UserIds.Select(userId =>
-            channels.EnqueueAsync(envelope.TenantId, userId, notification, cancellationToken)));
+        await Task.WhenAll(envelope.UserIds.Select((userId, i) =>
+            channels.EnqueueAsync(envelope.TenantId, userId, notification, deliveries[i].Result.Item?.Seq, cancellationToken)));
         _ = AfterCommitAsync(envelope.TenantId, envelope.UserIds, deliveries, notification);
         return deliveries.Select(d => d.Result).ToArray();
     }
@@ -161,7 +161,7 @@ public sealed class NotificationProcessor(
         var result = await inbox.DeliverAsync(tenantId, userId, notification, cancellationToken);
 
         // After the commit, also for a redelivered event (a crash may have come between): channel sends are idempotent.
-        await channels.EnqueueAsync(tenantId, userId, notification, cancellationToken);
+        await channels.EnqueueAsync(tenantId, userId, notification, result.Item?.Seq, cancellationToken);
         await AfterDeliveryAsync(tenantId, userId, notification, result, cancellationToken);
     }
 
