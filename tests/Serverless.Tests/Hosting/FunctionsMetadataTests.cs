@@ -106,6 +106,12 @@ public sealed class FunctionsMetadataTests
 
     private static IEnumerable<JsonElement> Triggers(string type) => Metadata.Value.SelectMany(f => Bindings(f, type));
 
+    /// <summary>Every HTTP operation of the deployable (method, route under /api), as the SDK generated it.</summary>
+    internal static IReadOnlyList<(string Method, string Route)> HttpOperations() =>
+        Triggers("httpTrigger")
+            .SelectMany(t => t.GetProperty("methods").EnumerateArray().Select(m => (m.GetString()!.ToUpperInvariant(), t.GetProperty("route").GetString()!)))
+            .ToList();
+
     private static IEnumerable<JsonElement> Bindings(JsonElement function, string type) =>
         function.GetProperty("bindings").EnumerateArray().Where(b => b.GetProperty("type").GetString() == type);
 
