@@ -98,21 +98,8 @@ public sealed class RoomFileStore(StorageAccount account)
             actions.Add(new(TableTransactionActionType.Delete, new TableEntity(Partition(file.TenantId, file.RoomId), ListingRowKey(file)), ETag.All));
         }
 
-        try
-        {
-            var etags = await Table.SubmitValidatedTransactionAsync(actions, cancellationToken);
-            return next with { ETag = etags[0] };
-        }
-        catch (TableTransactionFailedException ex) when (ex.FailedTransactionActionIndex == 1 && ex.Status == 404)
-        {
-            // The listing row was already gone (nothing else removes it, but a missing row must not block the change).
-            var etag = (await Table.UpdateEntityAsync(ToEntity(next), file.ETag ?? ETag.All, TableUpdateMode.Replace, cancellationToken)).NewETag();
-            return next with { ETag = etag };
-        }
-        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
-        {
-            return null;
-        }
+        var etag = await TrySubmitAsync(actions, cancellationToken);
+        return etag is null ? null : next with { ETag = etag };
     }
 
     /// <summary>Deletes the row (and its listing row) if unchanged since read; false when it changed or is already gone.</summary>
@@ -125,14 +112,27 @@ public sealed class RoomFileStore(StorageAccount account)
             actions.Add(new(TableTransactionActionType.Delete, new TableEntity(pk, ListingRowKey(file)), ETag.All));
         }
 
+        return await TrySubmitAsync(actions, cancellationToken) is not null;
+    }
+
+    /// <summary>
+    /// Submits a file-row change (first, under the row's ETag) with its listing action; the file row's new ETag, or null
+    /// when someone else changed or removed the file first. A listing row that is already gone (a delete finding 404 at
+    /// index 1) must not block the change: it goes again without that action, still guarded by the file row's ETag.
+    /// </summary>
+    private async Task<ETag?> TrySubmitAsync(List<TableTransactionAction> actions, CancellationToken cancellationToken)
+    {
         try
         {
-            await Table.SubmitValidatedTransactionAsync(actions, cancellationToken);
-            return true;
+            return (await Table.SubmitValidatedTransactionAsync(actions, cancellationToken))[0];
+        }
+        catch (TableTransactionFailedException ex) when (ex.FailedTransactionActionIndex == 1 && ex.Status == 404 && actions[1].ActionType == TableTransactionActionType.Delete)
+        {
+            return await TrySubmitAsync(actions.GetRange(0, 1), cancellationToken);
         }
         catch (RequestFailedException ex) when (ex.Status is 404 or 412)
         {
-            return false;
+            return null;
         }
     }
 

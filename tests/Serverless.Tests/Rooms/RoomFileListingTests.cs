@@ -123,6 +123,29 @@ public sealed class RoomFileListingTests(AzuriteFixture azurite) : IAsyncLifetim
         Assert.True((await Files.GetAsync(tenant, roomId, legacy.FileId, default))!.Listed);
     }
 
+    [Fact]
+    public async Task A_file_whose_listing_row_is_already_gone_can_still_be_deleted_restored_and_purged()
+    {
+        var tenant = NewTenant();
+        using var owner = _host.ClientFor("owner", tenant);
+        var roomId = await CreateRoomAsync(owner);
+        var file = await Files.AddAsync(NewFile(tenant, roomId, DateTimeOffset.UtcNow.AddMinutes(-1)), default);
+        await Files.Table.DeleteEntityAsync(RoomFileStore.Partition(tenant, roomId), RoomFileStore.ListingRowKey(file));
+
+        var deleted = await Files.TryReplaceAsync(file with { DeletedAt = DateTimeOffset.UtcNow, DeletedBy = "owner" }, default);
+        Assert.NotNull(deleted);
+        Assert.False(deleted.Listed);
+        var restored = await Files.TryReplaceAsync(deleted with { DeletedAt = null, DeletedBy = null }, default);
+        Assert.Equal([file.FileId], await ListedAsync(owner, roomId));
+
+        await Files.Table.DeleteEntityAsync(RoomFileStore.Partition(tenant, roomId), RoomFileStore.ListingRowKey(file));
+        Assert.True(await Files.TryDeleteRowAsync(restored!, default));
+        Assert.Null(await Files.GetAsync(tenant, roomId, file.FileId, default));
+
+        // A stale copy (its ETag no longer the row's) still loses, listing row or not.
+        Assert.Null(await Files.TryReplaceAsync(file, default));
+    }
+
     private static async Task<List<string>> ListedAsync(HttpClient client, string roomId) =>
         (await client.GetAsync($"api/v1/rooms/{roomId}/files").ExpectJsonAsync()).GetProperty("items").EnumerateArray()
             .Select(i => i.GetProperty("fileId").GetString()!).ToList();
